@@ -1,0 +1,60 @@
+// Named errors thrown by the GPU layer. Each message says what happened; `hint` says what the user can do.
+//
+// The GPU layer may not import the engine (dependencies point down), so these classes carry their own
+// small base. The engine's error registry (src/engine/errors.ts) knows them by `name` and re-creates
+// them on the main thread with the same class, message, hint and data.
+
+/** Shape every named error of ours shares, so it can cross the worker boundary structurally. */
+export interface HintedErrorOptions {
+  /** What the user can do about it; shown under the message. Each class has a default. */
+  hint?: string;
+  /** Small, structured-cloneable facts (file name, adapter, limits) for display and tests. */
+  data?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/** Base of the GPU layer's errors: `(message, { hint, data })`, the constructor signature the registry uses. */
+export class GpuError extends Error {
+  readonly hint: string;
+  readonly data: Record<string, unknown> | undefined;
+  constructor(message: string, defaultHint: string, opts: HintedErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.hint = opts.hint ?? defaultHint;
+    this.data = opts.data;
+  }
+}
+
+export class WebGPUNotAvailableError extends GpuError {
+  static readonly defaultHint =
+    'Use a recent Chrome or Edge with WebGPU. On Linux, start Chrome with --enable-unsafe-webgpu or use a supported GPU. '
+    + 'The app still works on the CPU (wasm), only slower.';
+  constructor(message = 'WebGPU is not available in this browser.', opts?: HintedErrorOptions) {
+    super(message, WebGPUNotAvailableError.defaultHint, opts);
+  }
+}
+
+export class DeviceLostError extends GpuError {
+  static readonly defaultHint =
+    'The GPU was reset or its driver crashed. Reload the page; if it keeps happening, close other GPU-heavy tabs.';
+  constructor(message = 'The WebGPU device was lost.', opts?: HintedErrorOptions) {
+    super(message, DeviceLostError.defaultHint, opts);
+  }
+}
+
+export class ShaderF16SupportError extends GpuError {
+  static readonly defaultHint =
+    'This GPU has no shader-f16 support. Use the fp32 model variant, or a browser/GPU that supports shader-f16.';
+  constructor(message = 'This model needs 16-bit float shaders (shader-f16), which this GPU lacks.', opts?: HintedErrorOptions) {
+    super(message, ShaderF16SupportError.defaultHint, opts);
+  }
+}
+
+/** ONNX Runtime refused to create or run a session (bad graph, unsupported op, out of memory). */
+export class OrtSessionError extends GpuError {
+  static readonly defaultHint =
+    'The model file may be damaged or made for a newer runtime. Re-download the model; if it persists, report the message.';
+  constructor(message = 'ONNX Runtime could not create or run a session.', opts?: HintedErrorOptions) {
+    super(message, OrtSessionError.defaultHint, opts);
+  }
+}

@@ -1,0 +1,316 @@
+// The only module that imports onnxruntime-web. Everything else uses the small surface below:
+//   selectBackend()      WebGPU when it is usable and passes a self-test, else wasm with the reason
+//   createSession()      a session wrapper; webgpu creation failures fall back to wasm and say why
+//   runExclusive()       the ONE promise chain every session create/run/release goes through
+//   getOrtDevice()       ORT's own GPUDevice, the device our WGSL kernels must use
+//   tensorFromGpuBuffer  wrap a GPUBuffer (made on ORT's device) as an input tensor
+//
+// Why one chain: ORT-web cannot run two sessions at once, and its native WebGPU EP throws
+// "another WebGPU EP inference session is being created" when two creates overlap.
+// Why ORT's device: ORT ignores a device we create and set on `env.webgpu.device`; it publishes the device
+// it created there once the first webgpu session exists. We keep the self-test session alive for the life of
+// the module so that ORT's WebGPU context (and with it the device) is never torn down under our kernels.
+
+import * as ort from 'onnxruntime-web/webgpu';
+import { DeviceLostError, OrtSessionError, ShaderF16SupportError, WebGPUNotAvailableError } from './errors';
+import { probeWebGpu, type GpuProbe } from './probe';
+import { SELF_TEST_EXPECTED, SELF_TEST_INPUT, selfTestModelBytes } from './selfTestModel';
+
+// ---- the few ORT types (and the Tensor constructor) other modules may use ----
+export { Tensor } from 'onnxruntime-web/webgpu';
+export type OrtTensor = ort.Tensor;
+export type TensorDataType = ort.Tensor.Type;
+export type GpuBufferDataType = ort.Tensor.GpuBufferDataTypes;
+/** Named tensors: session inputs (feeds) or outputs (results). */
+export type NamedTensors = Record<string, ort.Tensor>;
+
+export type Backend = 'webgpu' | 'wasm';
+
+export interface BackendChoice {
+  backend: Backend;
+  /** Why WebGPU is not used (null when it is): the probe's reason, an ORT init error, or a failed self-test. */
+  reason: string | null;
+  probe: GpuProbe;
+  /** shader-f16 on ORT's device. False on wasm: then choose fp32 compute. */
+  supportsF16: boolean;
+  ortVersion: string;
+  /** ORT wasm threads (1 unless the page is cross-origin isolated). */
+  wasmThreads: number;
+}
+
+/** GPUBufferUsage STORAGE | COPY_SRC | COPY_DST, as numbers so this module loads where WebGPU is absent. */
+export const ORT_IO_BUFFER_USAGE = 0x80 | 0x04 | 0x08;
+
+// ---- one chain for ORT ----
+
+let tail: Promise<unknown> = Promise.resolve();
+
+/** Runs `task` after every earlier ORT task has settled. Rejections reach the caller, not the chain. */
+export function runExclusive<T>(task: () => Promise<T>): Promise<T> {
+  const result = tail.then(task, task);
+  tail = result.catch(() => undefined);
+  return result;
+}
+
+// ---- environment ----
+
+let configured = false;
+
+/** ORT wasm settings; idempotent, and must happen before the first session. Vite 8 needs no wasmPaths. */
+export function configureOrt(): void {
+  if (configured) return;
+  configured = true;
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  // Threads need SharedArrayBuffer (COOP/COEP); leave half the cores to the page, at most 4.
+  ort.env.wasm.numThreads = isolated ? Math.max(1, Math.min(4, Math.floor(cores / 2))) : 1;
+  ort.env.wasm.proxy = false; // the engine already runs in a worker
+  ort.env.logLevel = 'error';
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+// ---- backend selection ----
+
+let choice: Promise<BackendChoice> | null = null;
+let keepAlive: ort.InferenceSession | null = null; // the self-test session; holds ORT's WebGPU context
+let lost: GPUDeviceLostInfo | null = null;
+const lostListeners = new Set<(info: GPUDeviceLostInfo) => void>();
+
+/** Chooses the backend once per module instance (per worker) and caches the answer. */
+export function selectBackend(): Promise<BackendChoice> {
+  choice ??= chooseBackend();
+  return choice;
+}
+
+let settled: BackendChoice | null = null;
+
+/** The choice if selectBackend() has finished, else null (for synchronous callers). */
+export function currentBackend(): BackendChoice | null {
+  return settled;
+}
+
+async function chooseBackend(): Promise<BackendChoice> {
+  configureOrt();
+  const probe = await probeWebGpu();
+  const base = { probe, ortVersion: ort.env.versions.web ?? ort.env.versions.common, wasmThreads: ort.env.wasm.numThreads ?? 1 };
+  const wasm = (reason: string): BackendChoice => ({ ...base, backend: 'wasm', reason, supportsF16: false });
+  let result: BackendChoice;
+  if (!probe.usable) {
+    result = wasm(probe.reason);
+  } else {
+    const failure = await selfTestWebGpu();
+    if (failure) {
+      result = wasm(failure);
+    } else {
+      const device = (await ort.env.webgpu.device) as GPUDevice;
+      void device.lost.then((info) => {
+        lost = info;
+        for (const cb of lostListeners) cb(info);
+      });
+      result = { ...base, backend: 'webgpu', reason: null, supportsF16: device.features.has('shader-f16') };
+    }
+  }
+  settled = result;
+  return result;
+}
+
+/** Creates and runs the self-test model on the webgpu EP; returns why it failed, or null on success. */
+async function selfTestWebGpu(): Promise<string | null> {
+  return runExclusive(async () => {
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(selfTestModelBytes(), { executionProviders: ['webgpu'] });
+    } catch (e) {
+      return `onnxruntime-web could not start its WebGPU backend: ${message(e)}`;
+    }
+    try {
+      const out = await session.run({ x: new ort.Tensor('float32', SELF_TEST_INPUT.slice(), [2]) });
+      const y = (await out.y.getData()) as Float32Array; // (2,) float32
+      if (y.length !== 2 || y[0] !== SELF_TEST_EXPECTED[0] || y[1] !== SELF_TEST_EXPECTED[1]) {
+        await session.release();
+        return `the WebGPU self-test computed [${[...y].join(', ')}] instead of [3, -4]`;
+      }
+    } catch (e) {
+      await session.release().catch(() => undefined);
+      return `the WebGPU self-test run failed: ${message(e)}`;
+    }
+    keepAlive = session;
+    return null;
+  });
+}
+
+/**
+ * ORT's own GPUDevice (initialising ORT's WebGPU backend first). Our kernels must run on it so that
+ * GPU buffers can pass between them and ORT sessions. Throws WebGPUNotAvailableError on the wasm backend
+ * and DeviceLostError once the device is lost.
+ */
+export async function getOrtDevice(): Promise<GPUDevice> {
+  const c = await selectBackend();
+  if (c.backend !== 'webgpu' || !keepAlive) {
+    throw new WebGPUNotAvailableError(`WebGPU is not in use: ${c.reason}`, { data: { reason: c.reason } });
+  }
+  if (lost) throw new DeviceLostError(`ORT's WebGPU device was lost (${lost.reason}): ${lost.message}`, { data: { reason: lost.reason } });
+  return (await ort.env.webgpu.device) as GPUDevice;
+}
+
+/** Calls `cb` when ORT's device is lost. Returns an unsubscribe function. */
+export function onOrtDeviceLost(cb: (info: GPUDeviceLostInfo) => void): () => void {
+  lostListeners.add(cb);
+  return () => lostListeners.delete(cb);
+}
+
+// ---- sessions ----
+
+export type ModelSource = Uint8Array | ArrayBuffer | string | URL;
+
+export interface CreateSessionOptions {
+  /** Default: the selected backend. */
+  backend?: Backend;
+  /** Keep outputs on the GPU (`gpu-buffer`): all of them, or the named ones. Ignored on wasm. */
+  gpuOutputs?: boolean | readonly string[];
+  /** When creating on webgpu throws, try wasm and record why (default true). */
+  fallbackToWasm?: boolean;
+  /** Shown in error messages (e.g. the model file name). */
+  name?: string;
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Fix symbolic dims (e.g. { batch: 1 }) so ORT can plan memory. */
+  freeDimensionOverrides?: Record<string, number>;
+}
+
+export interface OrtSession {
+  readonly name: string;
+  readonly backend: Backend;
+  /** Why this session is on wasm although webgpu was asked for; null otherwise. */
+  readonly fallbackReason: string | null;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** Runs through the ORT chain. GPU outputs are owned by the caller: `dispose()` them when done. */
+  run(feeds: NamedTensors, fetches?: readonly string[]): Promise<NamedTensors>;
+  release(): Promise<void>;
+}
+
+function sessionOptions(backend: Backend, opts: CreateSessionOptions): ort.InferenceSession.SessionOptions {
+  const o: ort.InferenceSession.SessionOptions = { executionProviders: [backend] };
+  if (opts.graphOptimizationLevel) o.graphOptimizationLevel = opts.graphOptimizationLevel;
+  if (opts.freeDimensionOverrides) o.freeDimensionOverrides = opts.freeDimensionOverrides;
+  if (backend === 'webgpu' && opts.gpuOutputs) {
+    o.preferredOutputLocation = opts.gpuOutputs === true
+      ? 'gpu-buffer'
+      : Object.fromEntries(opts.gpuOutputs.map((n) => [n, 'gpu-buffer' as const]));
+  }
+  return o;
+}
+
+async function createOn(backend: Backend, model: ModelSource, opts: CreateSessionOptions): Promise<ort.InferenceSession> {
+  const options = sessionOptions(backend, opts);
+  // Copy bytes: ORT may transfer/detach what it is given, and callers may reuse theirs.
+  if (typeof model === 'string') return ort.InferenceSession.create(model, options);
+  if (model instanceof URL) return ort.InferenceSession.create(model.href, options);
+  const bytes = model instanceof Uint8Array ? model.slice() : new Uint8Array(model.slice(0));
+  return ort.InferenceSession.create(bytes, options);
+}
+
+/** ORT's message when a kernel needs f16 shaders the device lacks (native WebGPU EP, at run time). */
+const F16_MISSING = /requires f16 but the device does not support it/i;
+
+/** Names of float16 inputs/outputs: such a model needs shader-f16 on the webgpu EP. */
+function float16Values(s: ort.InferenceSession): string[] {
+  return [...s.inputMetadata, ...s.outputMetadata].filter((m) => m.isTensor && m.type === 'float16').map((m) => m.name);
+}
+
+/**
+ * Creates a session on the chosen (or requested) backend; see CreateSessionOptions.
+ * Without shader-f16 a model with float16 inputs/outputs is not created on webgpu (ORT would accept it and
+ * fail at the first run): it goes to wasm with a reason, or is refused with ShaderF16SupportError.
+ * A model that only uses f16 inside is caught at run time: run() throws ShaderF16SupportError.
+ */
+export async function createSession(model: ModelSource, opts: CreateSessionOptions = {}): Promise<OrtSession> {
+  const chosen = await selectBackend();
+  const name = opts.name ?? (typeof model === 'string' || model instanceof URL ? String(model) : 'in-memory model');
+  const fallback = opts.fallbackToWasm !== false;
+  let backend: Backend = opts.backend ?? chosen.backend;
+  let fallbackReason: string | null = null;
+  const session = await runExclusive(async () => {
+    if (backend === 'webgpu') {
+      let gpu: ort.InferenceSession | null = null;
+      try {
+        gpu = await createOn('webgpu', model, opts);
+      } catch (e) {
+        if (!fallback) throw new OrtSessionError(`Could not create a WebGPU session for ${name}: ${message(e)}`, { data: { model: name, backend }, cause: e });
+        fallbackReason = `creating the WebGPU session failed: ${message(e)}`;
+      }
+      const f16 = gpu && !chosen.supportsF16 ? float16Values(gpu) : [];
+      if (gpu && f16.length === 0) return gpu;
+      if (gpu) {
+        await gpu.release();
+        const why = `${name} has float16 values (${f16.join(', ')}) and this GPU lacks shader-f16`;
+        if (!fallback) throw new ShaderF16SupportError(`${why}.`, { data: { model: name, values: f16 } });
+        fallbackReason = why;
+      }
+      backend = 'wasm';
+    }
+    try {
+      return await createOn('wasm', model, opts);
+    } catch (e) {
+      throw new OrtSessionError(`Could not create a session for ${name}: ${message(e)}`, { data: { model: name, backend }, cause: e });
+    }
+  });
+  return wrapSession(session, name, backend, fallbackReason);
+}
+
+function wrapSession(s: ort.InferenceSession, name: string, backend: Backend, fallbackReason: string | null): OrtSession {
+  let released = false;
+  return {
+    name, backend, fallbackReason,
+    inputNames: s.inputNames,
+    outputNames: s.outputNames,
+    run(feeds, fetches) {
+      return runExclusive(async () => {
+        if (released) throw new OrtSessionError(`Session ${name} was already released.`);
+        try {
+          return fetches ? await s.run(feeds, [...fetches]) : await s.run(feeds);
+        } catch (e) {
+          if (lost) throw new DeviceLostError(`The GPU device was lost while running ${name}: ${lost.message}`, { cause: e });
+          if (F16_MISSING.test(message(e))) {
+            throw new ShaderF16SupportError(`${name} uses float16 on the GPU, which lacks shader-f16.`, { data: { model: name }, cause: e });
+          }
+          throw new OrtSessionError(`Running ${name} failed: ${message(e)}`, { data: { model: name, backend }, cause: e });
+        }
+      });
+    },
+    release() {
+      return runExclusive(async () => {
+        if (released) return;
+        released = true;
+        await s.release();
+      });
+    },
+  };
+}
+
+// ---- GPU-buffer IO binding ----
+
+const BYTES_PER: Record<GpuBufferDataType, number> = {
+  float32: 4, float16: 2, int32: 4, int64: 8, uint32: 4, uint8: 1, bool: 1,
+};
+
+/**
+ * Wraps `buffer` (created on ORT's device with at least STORAGE usage, see ORT_IO_BUFFER_USAGE) as a
+ * tensor of `dims`. The buffer stays ours: the tensor does not destroy it.
+ */
+export function tensorFromGpuBuffer(buffer: GPUBuffer, dims: readonly number[], dtype: GpuBufferDataType = 'float32'): ort.Tensor {
+  const needed = dims.reduce((a, b) => a * b, 1) * BYTES_PER[dtype];
+  if (buffer.size < needed) {
+    throw new RangeError(`GPU buffer of ${buffer.size} bytes is too small for ${dtype} (${dims.join(', ')}) = ${needed} bytes`);
+  }
+  return ort.Tensor.fromGpuBuffer(buffer, { dataType: dtype, dims });
+}
+
+/** The GPUBuffer behind a tensor that a `gpuOutputs` session returned; throws if it lives on the CPU. */
+export function gpuBufferOf(t: ort.Tensor): GPUBuffer {
+  if (t.location !== 'gpu-buffer') throw new TypeError(`tensor is on '${t.location}', not 'gpu-buffer'`);
+  return t.gpuBuffer as GPUBuffer;
+}
