@@ -12,7 +12,7 @@ export const chromiumArgs = [
 export default defineConfig({
   plugins: [react()],
   server: { headers: isolationHeaders },
-  optimizeDeps: { include: ['onnxruntime-web', 'onnxruntime-web/webgpu', 'idb', 'react', 'react-dom', 'react-dom/client', 'zustand'] },
+  optimizeDeps: { include: ['onnxruntime-web', 'onnxruntime-web/webgpu', 'idb', 'react', 'react-dom', 'react-dom/client', 'zustand', 'zustand/vanilla', 'onnx-proto'] },
   worker: { format: 'es' },
   test: {
     include: ['test/browser/**/*.browser.test.ts', 'src/**/*.browser.test.ts', 'src/**/*.browser.test.tsx'],

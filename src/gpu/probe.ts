@@ -88,9 +88,9 @@ function errorText(e: unknown): string {
 
 /**
  * Probes WebGPU. `gpu` defaults to `navigator.gpu` of the current global (window or worker); pass one
- * explicitly in tests. Resolves with what a backend choice needs; never rejects.
+ * explicitly in tests (null: as if the browser had none). Resolves with what a backend choice needs; never rejects.
  */
-export async function probeWebGpu(gpu: GPU | undefined = globalThis.navigator?.gpu): Promise<GpuProbe> {
+export async function probeWebGpu(gpu: GPU | null | undefined = globalThis.navigator?.gpu): Promise<GpuProbe> {
   if (!gpu) {
     const secure = (globalThis as { isSecureContext?: boolean }).isSecureContext;
     return {

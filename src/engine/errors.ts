@@ -1,0 +1,133 @@
+// Named errors of the engine, and their trip across the worker boundary.
+//
+// Every class takes `(message, { hint, data })` and has a default `hint` that tells the user what to do.
+// `serializeError` turns any thrown value into a plain SerializedError (structured-cloneable);
+// `deserializeError` re-creates the same class on the other side (by `name`), with message, hint and data,
+// and appends the worker's stack to the local one. Unknown names come back as RemoteError (name kept).
+
+import {
+  DeviceLostError, OrtSessionError, ShaderF16SupportError, WebGPUNotAvailableError, type HintedErrorOptions,
+} from '../gpu/errors';
+import type { SerializedError } from './protocol';
+
+export { DeviceLostError, OrtSessionError, ShaderF16SupportError, WebGPUNotAvailableError, type HintedErrorOptions };
+
+/** Base of the engine's own errors (same shape as the GPU layer's GpuError). */
+export class EngineError extends Error {
+  readonly hint: string;
+  readonly data: Record<string, unknown> | undefined;
+  constructor(message: string, defaultHint: string, opts: HintedErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.hint = opts.hint ?? defaultHint;
+    this.data = opts.data;
+  }
+}
+
+/** The model could not be fetched or read (network, storage); the file itself may be fine. */
+export class ModelLoadError extends EngineError {
+  constructor(message = 'The model could not be loaded.', opts?: HintedErrorOptions) {
+    super(message, 'Check the connection and free disk space, then try loading the model again.', opts);
+  }
+}
+
+/** A model file is not what it should be (not ONNX, wrong checksum, wrong inputs). Names the file. */
+export class ModelFormatError extends EngineError {
+  constructor(message = 'A model file is damaged or of the wrong kind.', opts?: HintedErrorOptions) {
+    super(message, 'Delete the downloaded model and download it again; if you picked the file yourself, choose the model package folder.', opts);
+  }
+  static forFile(file: string, detail: string, opts: HintedErrorOptions = {}): ModelFormatError {
+    return new ModelFormatError(`"${file}" is not a valid model file: ${detail}`, { ...opts, data: { file, ...opts.data } });
+  }
+}
+
+export class ImageDecodeError extends EngineError {
+  constructor(message = 'The image could not be decoded.', opts?: HintedErrorOptions) {
+    super(message, 'Use a JPEG, PNG or WebP file; convert other formats (e.g. HEIC) first.', opts);
+  }
+}
+
+/** The browser refused to store more (IndexedDB / Cache quota). */
+export class QuotaExceededError extends EngineError {
+  constructor(message = 'The browser has no more storage space for this site.', opts?: HintedErrorOptions) {
+    super(message, 'Free space: delete photos or models you no longer need, or allow this site more storage in the browser settings.', opts);
+  }
+}
+
+/** The engine worker failed to start or died; pending calls fail with this. */
+export class WorkerCrashedError extends EngineError {
+  constructor(message = 'The engine stopped unexpectedly.', opts?: HintedErrorOptions) {
+    super(message, 'Reload the page. If it happens again, the browser may be out of memory: close other tabs.', opts);
+  }
+}
+
+/** A thrown value whose class this side does not know; `name` is the remote class name. */
+export class RemoteError extends EngineError {
+  constructor(message = 'The engine reported an error.', opts?: HintedErrorOptions) {
+    super(message, 'Try again; if it persists, report the message.', opts);
+  }
+}
+
+type NamedErrorClass = new (message?: string, opts?: HintedErrorOptions) => Error & { hint: string };
+
+/** Classes re-created by name. Add new named errors here. */
+const registry: Record<string, NamedErrorClass> = {
+  WebGPUNotAvailableError, DeviceLostError, ShaderF16SupportError, OrtSessionError,
+  ModelLoadError, ModelFormatError, ImageDecodeError, QuotaExceededError, WorkerCrashedError,
+};
+
+/** Lets another module (e.g. storage) add its named error classes to the registry. */
+export function registerErrorClass(ctor: NamedErrorClass): void {
+  registry[ctor.name] = ctor;
+}
+
+const builtins: Record<string, new (message?: string) => Error> = {
+  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+};
+
+function cloneable(data: unknown): Record<string, unknown> | undefined {
+  if (!data || typeof data !== 'object') return undefined;
+  try {
+    return structuredClone(data) as Record<string, unknown>;
+  } catch {
+    return undefined; // e.g. holds a GPUDevice; the message still says what happened
+  }
+}
+
+/** Any thrown value -> a plain SerializedError. */
+export function serializeError(e: unknown): SerializedError {
+  if (e instanceof Error || e instanceof DOMException) {
+    const hinted = e as Error & { hint?: unknown; data?: unknown };
+    const out: SerializedError = { name: e.name, message: e.message };
+    if (typeof hinted.hint === 'string') out.hint = hinted.hint;
+    const data = cloneable(hinted.data);
+    if (data) out.data = data;
+    if (e.stack) out.stack = e.stack;
+    return out;
+  }
+  return { name: 'Error', message: typeof e === 'string' ? e : `Non-error value thrown: ${String(e)}` };
+}
+
+/** A SerializedError -> an Error of the same class where this side knows it. */
+export function deserializeError(s: SerializedError): Error {
+  let err: Error;
+  const named = registry[s.name];
+  if (named) {
+    err = new named(s.message, { hint: s.hint, data: s.data });
+  } else if (s.name === 'AbortError') {
+    err = new DOMException(s.message, 'AbortError');
+  } else if (builtins[s.name]) {
+    err = new builtins[s.name](s.message);
+  } else {
+    err = new RemoteError(s.message, { hint: s.hint, data: s.data });
+    err.name = s.name;
+  }
+  if (s.stack && !(err instanceof DOMException)) err.stack = `${err.stack ?? ''}\n--- thrown in the worker ---\n${s.stack}`;
+  return err;
+}
+
+/** What the UI shows for any error: name, message and what to do. */
+export function hintOf(e: unknown): string | undefined {
+  const hint = (e as { hint?: unknown } | null)?.hint;
+  return typeof hint === 'string' ? hint : undefined;
+}
