@@ -3,18 +3,25 @@
 // argument is wrong and what the limit is, instead of a silent out-of-bounds read or a validation error
 // that surfaces later on the device's error scope.
 
+import { GpuError, type HintedErrorOptions } from '../gpu/errors';
+
 export type Dtype = 'f32' | 'f16';
 
 /** Bytes per element as stored in GPU buffers (f16 = raw IEEE half bits, two per u32 word). */
 export const BYTES: Record<Dtype, number> = { f32: 4, f16: 2 };
 
-export class KernelShapeError extends Error {
-  override name = 'KernelShapeError';
+/** Arguments do not fit the kernel's layout contract (a caller bug); the message names the argument. */
+export class KernelShapeError extends GpuError {
+  constructor(message: string, opts: HintedErrorOptions = {}) {
+    super(message, 'The model and the GPU kernels disagree about a tensor shape; please report this as a bug.', opts);
+  }
 }
 
 /** The request does not fit this adapter's limits; the message names the limit and the size asked. */
-export class KernelLimitError extends Error {
-  override name = 'KernelLimitError';
+export class KernelLimitError extends GpuError {
+  constructor(message: string, opts: HintedErrorOptions = {}) {
+    super(message, "This GPU's limits are too small for the request: try a smaller model or library, or another GPU/browser.", opts);
+  }
 }
 
 export function checkInt(name: string, v: number, min = 0, max = Number.MAX_SAFE_INTEGER): void {
