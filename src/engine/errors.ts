@@ -13,12 +13,13 @@ import type { SerializedError } from './protocol';
 export { DeviceLostError, OrtSessionError, ShaderF16SupportError, WebGPUNotAvailableError, type HintedErrorOptions };
 
 /** Base of the engine's own errors (same shape as the GPU layer's GpuError). */
+// Names are string literals, not `new.target.name`: the production build minifies class names.
 export class EngineError extends Error {
+  override readonly name: string = 'EngineError';
   readonly hint: string;
   readonly data: Record<string, unknown> | undefined;
   constructor(message: string, defaultHint: string, opts: HintedErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = new.target.name;
     this.hint = opts.hint ?? defaultHint;
     this.data = opts.data;
   }
@@ -26,15 +27,21 @@ export class EngineError extends Error {
 
 /** The model could not be fetched or read (network, storage); the file itself may be fine. */
 export class ModelLoadError extends EngineError {
+  override readonly name = 'ModelLoadError';
+  static readonly defaultHint =
+    'Check the connection and free disk space, then try loading the model again.';
   constructor(message = 'The model could not be loaded.', opts?: HintedErrorOptions) {
-    super(message, 'Check the connection and free disk space, then try loading the model again.', opts);
+    super(message, ModelLoadError.defaultHint, opts);
   }
 }
 
 /** A model file is not what it should be (not ONNX, wrong checksum, wrong inputs). Names the file. */
 export class ModelFormatError extends EngineError {
+  override readonly name = 'ModelFormatError';
+  static readonly defaultHint =
+    'Delete the downloaded model and download it again; if you picked the file yourself, choose the model package folder.';
   constructor(message = 'A model file is damaged or of the wrong kind.', opts?: HintedErrorOptions) {
-    super(message, 'Delete the downloaded model and download it again; if you picked the file yourself, choose the model package folder.', opts);
+    super(message, ModelFormatError.defaultHint, opts);
   }
   static forFile(file: string, detail: string, opts: HintedErrorOptions = {}): ModelFormatError {
     return new ModelFormatError(`"${file}" is not a valid model file: ${detail}`, { ...opts, data: { file, ...opts.data } });
@@ -42,43 +49,69 @@ export class ModelFormatError extends EngineError {
 }
 
 export class ImageDecodeError extends EngineError {
+  override readonly name = 'ImageDecodeError';
+  static readonly defaultHint =
+    'Use a JPEG, PNG or WebP file; convert other formats (e.g. HEIC) first.';
   constructor(message = 'The image could not be decoded.', opts?: HintedErrorOptions) {
-    super(message, 'Use a JPEG, PNG or WebP file; convert other formats (e.g. HEIC) first.', opts);
+    super(message, ImageDecodeError.defaultHint, opts);
   }
 }
 
 /** The browser refused to store more (IndexedDB / Cache quota). */
 export class QuotaExceededError extends EngineError {
+  override readonly name = 'QuotaExceededError';
+  static readonly defaultHint =
+    'Free space: delete photos or models you no longer need, or allow this site more storage in the browser settings.';
   constructor(message = 'The browser has no more storage space for this site.', opts?: HintedErrorOptions) {
-    super(message, 'Free space: delete photos or models you no longer need, or allow this site more storage in the browser settings.', opts);
+    super(message, QuotaExceededError.defaultHint, opts);
   }
 }
 
 /** The engine worker failed to start or died; pending calls fail with this. */
 export class WorkerCrashedError extends EngineError {
+  override readonly name = 'WorkerCrashedError';
+  static readonly defaultHint =
+    'Reload the page. If it happens again, the browser may be out of memory: close other tabs.';
   constructor(message = 'The engine stopped unexpectedly.', opts?: HintedErrorOptions) {
-    super(message, 'Reload the page. If it happens again, the browser may be out of memory: close other tabs.', opts);
+    super(message, WorkerCrashedError.defaultHint, opts);
   }
 }
 
 /** A thrown value whose class this side does not know; `name` is the remote class name. */
 export class RemoteError extends EngineError {
+  override name = 'RemoteError'; // replaced by the remote class name on deserialisation
+  static readonly defaultHint =
+    'Try again; if it persists, report the message.';
   constructor(message = 'The engine reported an error.', opts?: HintedErrorOptions) {
-    super(message, 'Try again; if it persists, report the message.', opts);
+    super(message, RemoteError.defaultHint, opts);
   }
 }
 
-type NamedErrorClass = new (message?: string, opts?: HintedErrorOptions) => Error & { hint: string };
+// Any Error subclass; revived without calling its constructor, so any constructor signature works.
+type ErrorClass = abstract new (...args: never[]) => Error;
 
-/** Classes re-created by name. Add new named errors here. */
-const registry: Record<string, NamedErrorClass> = {
+/** Classes re-created by name. Keys are the `name` strings (class names are minified in builds). */
+const registry = new Map<string, ErrorClass>(Object.entries({
   WebGPUNotAvailableError, DeviceLostError, ShaderF16SupportError, OrtSessionError,
   ModelLoadError, ModelFormatError, ImageDecodeError, QuotaExceededError, WorkerCrashedError,
-};
+}));
 
-/** Lets another module (e.g. storage) add its named error classes to the registry. */
-export function registerErrorClass(ctor: NamedErrorClass): void {
-  registry[ctor.name] = ctor;
+/** Lets another module (e.g. storage) have its named errors re-created as their class on the main thread. */
+export function registerErrorClass(name: string, ctor: ErrorClass): void {
+  registry.set(name, ctor);
+}
+
+/** An instance of `ctor` carrying the remote name, message, hint and data (constructor not called). */
+function revive(ctor: ErrorClass, s: SerializedError): Error {
+  const err = Object.create(ctor.prototype) as Error & { hint?: string; data?: Record<string, unknown> };
+  const own = (value: unknown) => ({ value, writable: true, configurable: true, enumerable: false });
+  const hint = s.hint ?? (ctor as { defaultHint?: string }).defaultHint;
+  Object.defineProperties(err, { name: own(s.name), message: own(s.message), data: own(s.data) });
+  if (hint !== undefined) Object.defineProperty(err, 'hint', own(hint));
+  const capture = (Error as { captureStackTrace?: (target: object) => void }).captureStackTrace;
+  if (capture) capture(err);
+  else err.stack = `${s.name}: ${s.message}`;
+  return err;
 }
 
 const builtins: Record<string, new (message?: string) => Error> = {
@@ -111,9 +144,9 @@ export function serializeError(e: unknown): SerializedError {
 /** A SerializedError -> an Error of the same class where this side knows it. */
 export function deserializeError(s: SerializedError): Error {
   let err: Error;
-  const named = registry[s.name];
+  const named = registry.get(s.name);
   if (named) {
-    err = new named(s.message, { hint: s.hint, data: s.data });
+    err = revive(named, s);
   } else if (s.name === 'AbortError') {
     err = new DOMException(s.message, 'AbortError');
   } else if (builtins[s.name]) {

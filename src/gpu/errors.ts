@@ -14,18 +14,20 @@ export interface HintedErrorOptions {
 }
 
 /** Base of the GPU layer's errors: `(message, { hint, data })`, the constructor signature the registry uses. */
+// Names are string literals, not `new.target.name`: the production build minifies class names.
 export class GpuError extends Error {
+  override readonly name: string = 'GpuError';
   readonly hint: string;
   readonly data: Record<string, unknown> | undefined;
   constructor(message: string, defaultHint: string, opts: HintedErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = new.target.name;
     this.hint = opts.hint ?? defaultHint;
     this.data = opts.data;
   }
 }
 
 export class WebGPUNotAvailableError extends GpuError {
+  override readonly name = 'WebGPUNotAvailableError';
   static readonly defaultHint =
     'Use a recent Chrome or Edge with WebGPU. On Linux, start Chrome with --enable-unsafe-webgpu or use a supported GPU. '
     + 'The app still works on the CPU (wasm), only slower.';
@@ -35,6 +37,7 @@ export class WebGPUNotAvailableError extends GpuError {
 }
 
 export class DeviceLostError extends GpuError {
+  override readonly name = 'DeviceLostError';
   static readonly defaultHint =
     'The GPU was reset or its driver crashed. Reload the page; if it keeps happening, close other GPU-heavy tabs.';
   constructor(message = 'The WebGPU device was lost.', opts?: HintedErrorOptions) {
@@ -43,6 +46,7 @@ export class DeviceLostError extends GpuError {
 }
 
 export class ShaderF16SupportError extends GpuError {
+  override readonly name = 'ShaderF16SupportError';
   static readonly defaultHint =
     'This GPU has no shader-f16 support. Use the fp32 model variant, or a browser/GPU that supports shader-f16.';
   constructor(message = 'This model needs 16-bit float shaders (shader-f16), which this GPU lacks.', opts?: HintedErrorOptions) {
@@ -52,6 +56,7 @@ export class ShaderF16SupportError extends GpuError {
 
 /** ONNX Runtime refused to create or run a session (bad graph, unsupported op, out of memory). */
 export class OrtSessionError extends GpuError {
+  override readonly name = 'OrtSessionError';
   static readonly defaultHint =
     'The model file may be damaged or made for a newer runtime. Re-download the model; if it persists, report the message.';
   constructor(message = 'ONNX Runtime could not create or run a session.', opts?: HintedErrorOptions) {

@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   DeviceLostError, deserializeError, ImageDecodeError, ModelFormatError, ModelLoadError, QuotaExceededError,
-  RemoteError, serializeError, ShaderF16SupportError, WebGPUNotAvailableError, WorkerCrashedError,
+  registerErrorClass, RemoteError, serializeError, ShaderF16SupportError, WebGPUNotAvailableError, WorkerCrashedError,
 } from '../../src/engine/errors';
 
 const roundTrip = (e: unknown) => deserializeError(structuredClone(serializeError(e)));
@@ -54,5 +54,17 @@ describe('engine errors across the worker boundary', () => {
   test('the worker stack is appended to the local one', () => {
     const back = roundTrip(new ModelLoadError('net down'));
     expect(back.stack).toContain('--- thrown in the worker ---');
+  });
+
+  test('a registered class with its own constructor signature comes back as that class', () => {
+    // Like src/storage/errors.ts: name as a class field, message built from other arguments.
+    class PhotoGoneError extends Error {
+      override readonly name = 'PhotoGoneError';
+      constructor(readonly photoId: string) { super(`Photo ${photoId} is gone. Refresh the list.`); }
+    }
+    registerErrorClass('PhotoGoneError', PhotoGoneError);
+    const back = roundTrip(new PhotoGoneError('abc'));
+    expect(back).toBeInstanceOf(PhotoGoneError);
+    expect(back).toMatchObject({ name: 'PhotoGoneError', message: 'Photo abc is gone. Refresh the list.' });
   });
 });
