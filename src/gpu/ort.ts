@@ -95,50 +95,56 @@ export function currentBackend(): BackendChoice | null {
 async function chooseBackend(): Promise<BackendChoice> {
   configureOrt();
   const probe = await probeWebGpu();
-  const base = { probe, ortVersion: ort.env.versions.web ?? ort.env.versions.common, wasmThreads: ort.env.wasm.numThreads ?? 1 };
-  const wasm = (reason: string): BackendChoice => ({ ...base, backend: 'wasm', reason, supportsF16: false });
+  const base = { probe, ortVersion: ort.env.versions.web ?? ort.env.versions.common };
+  let reason = probe.usable ? await selfTest('webgpu') : probe.reason;
   let result: BackendChoice;
-  if (!probe.usable) {
-    result = wasm(probe.reason);
+  if (reason === null) {
+    const device = (await ort.env.webgpu.device) as GPUDevice;
+    void device.lost.then((info) => {
+      lost = info;
+      for (const cb of lostListeners) cb(info);
+    });
+    result = { ...base, backend: 'webgpu', reason, supportsF16: device.features.has('shader-f16'), wasmThreads: ort.env.wasm.numThreads ?? 1 };
   } else {
-    const failure = await selfTestWebGpu();
-    if (failure) {
-      result = wasm(failure);
-    } else {
-      const device = (await ort.env.webgpu.device) as GPUDevice;
-      void device.lost.then((info) => {
-        lost = info;
-        for (const cb of lostListeners) cb(info);
+    // Prove the fallback really runs before reporting it; without it nothing can compute at all.
+    const wasmFailure = await selfTest('wasm');
+    if (wasmFailure) {
+      throw new OrtSessionError(`ONNX Runtime could not start (WebGPU: ${reason}; wasm: ${wasmFailure}).`, {
+        hint: 'Use a recent Chrome, Edge or Firefox with WebAssembly enabled, then reload the page.',
       });
-      result = { ...base, backend: 'webgpu', reason: null, supportsF16: device.features.has('shader-f16') };
     }
+    reason ||= 'WebGPU is not usable';
+    result = { ...base, backend: 'wasm', reason, supportsF16: false, wasmThreads: ort.env.wasm.numThreads ?? 1 };
   }
   settled = result;
   return result;
 }
 
-/** Creates and runs the self-test model on the webgpu EP; returns why it failed, or null on success. */
-async function selfTestWebGpu(): Promise<string | null> {
+/**
+ * Creates the self-test model on `backend` and runs it; returns why that failed, or null on success.
+ * A passing webgpu session is kept (see the header) so ORT's device lives as long as this module.
+ */
+async function selfTest(backend: Backend): Promise<string | null> {
   return runExclusive(async () => {
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(selfTestModelBytes(), { executionProviders: ['webgpu'] });
+      session = await ort.InferenceSession.create(selfTestModelBytes(), { executionProviders: [backend] });
     } catch (e) {
-      return `onnxruntime-web could not start its WebGPU backend: ${message(e)}`;
+      return `onnxruntime-web could not start its ${backend === 'webgpu' ? 'WebGPU' : 'wasm'} backend: ${message(e)}`;
     }
+    let failure: string | null = null;
     try {
       const out = await session.run({ x: new ort.Tensor('float32', SELF_TEST_INPUT.slice(), [2]) });
       const y = (await out.y.getData()) as Float32Array; // (2,) float32
       if (y.length !== 2 || y[0] !== SELF_TEST_EXPECTED[0] || y[1] !== SELF_TEST_EXPECTED[1]) {
-        await session.release();
-        return `the WebGPU self-test computed [${[...y].join(', ')}] instead of [3, -4]`;
+        failure = `the ${backend} self-test computed [${[...y].join(', ')}] instead of [3, -4]`;
       }
     } catch (e) {
-      await session.release().catch(() => undefined);
-      return `the WebGPU self-test run failed: ${message(e)}`;
+      failure = `the ${backend} self-test run failed: ${message(e)}`;
     }
-    keepAlive = session;
-    return null;
+    if (backend === 'webgpu' && failure === null) keepAlive = session;
+    else await session.release().catch(() => undefined);
+    return failure;
   });
 }
 
