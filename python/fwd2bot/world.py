@@ -240,7 +240,7 @@ def render(scene: Scene, size: int = 64, supersample: int = 2) -> np.ndarray:
 def _join(parts: list[str]) -> str:
     if len(parts) == 1:
         return parts[0]
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return " , ".join(parts[:-1]) + " and " + parts[-1]  # punctuation spaced, as the tokenizer decodes it
 
 
 def _where(o: Obj) -> str:
