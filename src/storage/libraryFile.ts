@@ -574,7 +574,7 @@ export class LibraryWriter {
 export function encodeLibrary(
   input: { photos: LibraryPhotoData[]; chats?: ChatRecord[]; settings?: Partial<Settings> },
   opts: { generator?: string; createdAt?: Date } = {},
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const w = new LibraryWriter(opts);
   const parts = w.start();
   for (const p of input.photos) parts.push(...w.addPhoto(p));

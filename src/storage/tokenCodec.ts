@@ -69,7 +69,7 @@ function checkShape(K: number, d: number): void {
 }
 
 /** Encodes (K, d) fp16 bits into the stored format. Returns a fresh, exactly sized Uint8Array. */
-export function encodeTokens(t: { modelId: string; K: number; d: number; data: Uint16Array }): Uint8Array {
+export function encodeTokens(t: { modelId: string; K: number; d: number; data: Uint16Array }): Uint8Array<ArrayBuffer> {
   checkShape(t.K, t.d);
   if (t.data.length !== t.K * t.d) {
     throw new TokenFormatError('bad-shape', `payload has ${t.data.length} values, (K, d) = (${t.K}, ${t.d}) needs ${t.K * t.d}`);
