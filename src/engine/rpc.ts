@@ -31,7 +31,6 @@ function unwrap(v: unknown): [unknown, Transferable[]] {
 
 // ---- method-map typing ----
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFn = (...args: any[]) => unknown;
 type Args<F> = F extends (...args: infer A) => unknown ? A : never;
 export type UnaryKeys<M> = { [K in keyof M]: M[K] extends (...a: never[]) => Promise<unknown> ? K : never }[keyof M] & string;
