@@ -141,6 +141,14 @@ export class Recorder {
     pass.end();
   }
 
+  /** Drop the recorded commands (e.g. after a guard threw) and return the transients. */
+  discard(): void {
+    if (this.done) return;
+    this.done = true;
+    for (const b of this.transients) this.pool.release(b);
+    this.transients = [];
+  }
+
   submit(): void {
     if (this.done) throw new Error('Recorder.submit: already submitted');
     this.done = true;

@@ -34,6 +34,12 @@ export function checkShape(cond: boolean, msg: string): void {
   if (!cond) throw new KernelShapeError(msg);
 }
 
+/** A binding of `bytes` bytes (a buffer the kernel allocates itself) fits this adapter. */
+export function checkBindingBytes(device: GPUDevice, name: string, bytes: number): void {
+  const lim = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  if (bytes > lim) throw new KernelLimitError(`${name}: ${bytes} bytes exceeds this adapter's storage binding / buffer limit ${lim}`);
+}
+
 /** `bytes` bytes of `buf` will be bound as a storage buffer at offset 0. */
 export function checkStorageBinding(device: GPUDevice, name: string, buf: GPUBuffer, bytes: number): void {
   const lim = device.limits.maxStorageBufferBindingSize;
