@@ -14,7 +14,7 @@ const nodeBenches = pick(list(join(root, 'bench'), /\.bench\.node\.(ts|mjs)$/));
 let failed = false;
 if (browserBenches.length) {
   ensureChromium();
-  const r = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'vitest.bench.config.ts', ...browserBenches],
+  const r = spawnSync(process.execPath, ['--import', join(root, 'scripts/node-polyfills.mjs'), join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'vitest.bench.config.ts', ...browserBenches],
     { stdio: 'inherit', cwd: root });
   failed ||= r.status !== 0;
 }

@@ -72,7 +72,7 @@ function vitest(config, name) {
   const out = join(resultsDir, `${name}.json`);
   rmSync(out, { force: true });
   const r = spawnSync(process.execPath,
-    [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', config,
+    ['--import', join(root, 'scripts/node-polyfills.mjs'), join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', config,
      '--reporter=default', '--reporter=json', `--outputFile.json=${out}`],
     { stdio: 'inherit', cwd: root, env: { ...process.env, FORCE_COLOR: process.env.CI ? '0' : '1' } });
   if (!existsSync(out)) return { passed: 0, failed: 0, crashed: true, code: r.status };
