@@ -129,9 +129,11 @@ class CLIPMLP(nn.Module):
     def __init__(self, c: VisionConfig):
         super().__init__()
         self.fc1, self.fc2 = nn.Linear(c.hidden_size, c.intermediate_size), nn.Linear(c.intermediate_size, c.hidden_size)
+        self.quick = c.hidden_act == "quick_gelu"  # OpenAI CLIP (LLaVA-1.5's tower) uses quick_gelu
 
     def forward(self, x):
-        return self.fc2(F.gelu(self.fc1(x)))
+        h = self.fc1(x)
+        return self.fc2(h * torch.sigmoid(1.702 * h) if self.quick else F.gelu(h))
 
 
 class CLIPEncoderLayer(nn.Module):
