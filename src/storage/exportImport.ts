@@ -2,6 +2,7 @@
 // format the Node CLI writes). Reading happens in readonly transactions per batch; each import batch is one
 // readwrite transaction, so an interrupted import leaves whole photos only.
 
+import { putEmbedding } from './embeddingShards';
 import { StorageFullError } from './errors';
 import { sha256Hex } from './hash';
 import type { Library } from './library';
@@ -39,6 +40,12 @@ const FLUSH_BYTES = 32 * 2 ** 20; // fold parts into the Blob every 32 MiB so th
 export async function exportLibrary(lib: Library, opts: ExportOptions = {}): Promise<Blob> {
   const db = await lib.connection();
   const ids = await db.getAllKeysFromIndex('photos', 'by-added');
+  // Every embedding shard, once (about 2*d bytes per photo and model): photo|model -> (d,) fp16 view.
+  // A photo indexed after this point is exported without its embedding; import recomputes it from the tokens.
+  const vectors = new Map<string, { d: number; vector: Uint16Array }>();
+  for (const s of await db.getAll('embeddings')) {
+    s.photoIds.forEach((id, i) => vectors.set(`${id}\u0000${s.modelId}`, { d: s.d, vector: s.vectors.subarray(i * s.d, (i + 1) * s.d) }));
+  }
   const writer = new LibraryWriter({ generator: opts.generator ?? 'fwd2bot-web', createdAt: opts.createdAt });
   let out = new Blob(writer.start() as Uint8Array<ArrayBuffer>[]);
   let pending: Uint8Array[] = [];
@@ -48,15 +55,14 @@ export async function exportLibrary(lib: Library, opts: ExportOptions = {}): Pro
   const includeOriginals = opts.includeOriginals ?? true;
   for (let i = 0; i < ids.length; i += batchSize) {
     const batch = ids.slice(i, i + batchSize);
-    const rows = await lib.read(['photos', 'thumbnails', 'tokens', 'embeddings', 'originals'], (tx) => Promise.all(batch.map(async (id) => {
-      const [photo, thumbnail, tokens, embeddings, original] = await Promise.all([
+    const rows = await lib.read(['photos', 'thumbnails', 'tokens', 'originals'], (tx) => Promise.all(batch.map(async (id) => {
+      const [photo, thumbnail, tokens, original] = await Promise.all([
         tx.objectStore('photos').get(id),
         tx.objectStore('thumbnails').get(id),
         tx.objectStore('tokens').getAll(photoKeyRange(id)),
-        tx.objectStore('embeddings').getAll(photoKeyRange(id)),
         tx.objectStore('originals').get(id),
       ]);
-      return { photo, thumbnail, tokens, embeddings, original };
+      return { photo, thumbnail, tokens, original };
     })));
     for (const r of rows) {
       if (!r.photo) continue; // deleted since the id list was read
@@ -64,8 +70,12 @@ export async function exportLibrary(lib: Library, opts: ExportOptions = {}): Pro
       const data: LibraryPhotoData = {
         photo,
         tokens: r.tokens.map((t) => ({ modelId: t.modelId, bytes: new Uint8Array(t.bytes) })),
-        embeddings: r.embeddings.map((e) => ({ modelId: e.modelId, d: e.d, vector: e.vector })),
+        embeddings: [],
       };
+      for (const t of r.tokens) {
+        const e = vectors.get(`${photo.id}\u0000${t.modelId}`);
+        if (e) data.embeddings.push({ modelId: t.modelId, d: e.d, vector: e.vector });
+      }
       if (r.thumbnail) data.thumbnail = { type: r.thumbnail.type, width: r.thumbnail.width, height: r.thumbnail.height, bytes: new Uint8Array(r.thumbnail.bytes) };
       if (r.original && (includeOriginals || photo.status !== 'indexed')) {
         data.original = { type: r.original.type, bytes: new Uint8Array(await r.original.blob.arrayBuffer()) };
@@ -152,7 +162,7 @@ export async function importLibrary(lib: Library, file: Blob | ByteSource, opts:
             await tx.objectStore('thumbnails').put({ photoId: id, type, width, height, bytes: bytes.buffer as ArrayBuffer });
           }
           for (const t of data.tokens) await tx.objectStore('tokens').put({ photoId: id, modelId: t.modelId, bytes: t.bytes.buffer as ArrayBuffer });
-          for (const e of data.embeddings) await tx.objectStore('embeddings').put({ photoId: id, modelId: e.modelId, d: e.d, vector: e.vector });
+          for (const e of data.embeddings) await putEmbedding(tx.objectStore('embeddings'), id, e.modelId, e.vector);
           if (data.original) {
             const blob = new Blob([data.original.bytes as Uint8Array<ArrayBuffer>], { type: data.original.type });
             await tx.objectStore('originals').put({ photoId: id, type: data.original.type, blob });

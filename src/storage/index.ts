@@ -18,7 +18,7 @@ export {
   claimNextJob, renewLease, finishIndexing, failIndexing, recoverJobs, retryPhoto, setCurrentModel, reindexStale, listJobs,
   LEASE_MS, MAX_JOB_ATTEMPTS, type ClaimedJob, type IndexResult, type FinishOutcome,
 } from './indexing';
-export { getTokens, loadEmbeddings, type EmbeddingMatrix } from './vectors';
+export { getTokens, getEmbedding, loadEmbeddings, type EmbeddingMatrix } from './vectors';
 export { createChat, appendTurns, getChat, listChats, deleteChat } from './chats';
 export { getSettings, updateSettings } from './settings';
 export { exportLibrary, importLibrary, blobSource, type ExportOptions, type ImportOptions, type ImportReport } from './exportImport';

@@ -8,6 +8,7 @@
 
 import { OriginalMissingError, PhotoNotFoundError } from './errors';
 import { meanEmbedding } from './embedding';
+import { putEmbedding, removeEmbedding } from './embeddingShards';
 import type { Library } from './library';
 import type { JobRecord, PhotoRecord, SettingRecord } from './records';
 import { photoKeyRange } from './schema';
@@ -122,10 +123,13 @@ export async function finishIndexing(lib: Library, r: IndexResult, now = Date.no
     const keep = (await settings.get('keepOriginals')) as SettingRecord<'keepOriginals'> | undefined;
     const current = (await settings.get('currentModelId')) as SettingRecord<'currentModelId'> | undefined;
     const range = photoKeyRange(r.photoId);
+    const embeddings = tx.objectStore('embeddings');
+    for (const [, model] of await tx.objectStore('tokens').getAllKeys(range)) {
+      if (model !== r.modelId) await removeEmbedding(embeddings, r.photoId, model); // tokens of other models go
+    }
     await tx.objectStore('tokens').delete(range);
-    await tx.objectStore('embeddings').delete(range);
     await tx.objectStore('tokens').put({ photoId: r.photoId, modelId: r.modelId, bytes: tokenBytes.buffer as ArrayBuffer });
-    await tx.objectStore('embeddings').put({ photoId: r.photoId, modelId: r.modelId, d: r.d, vector });
+    await putEmbedding(embeddings, r.photoId, r.modelId, vector);
     const status = current?.value && current.value !== r.modelId ? 'stale' as const : 'indexed' as const;
     const next: PhotoRecord = { ...photo, status, modelId: r.modelId, indexedAt: now };
     delete next.failReason;

@@ -21,6 +21,7 @@
 
 import { crc32 } from './crc32';
 import { PHOTO_ID_PATTERN, PHOTO_STATUSES, type ChatRecord, type PhotoRecord, type Settings } from './records';
+import { meanEmbedding } from './embedding';
 import { MAX_D, MAX_MODEL_ID_BYTES, MAX_TOKEN_ELEMENTS, decodeTokens } from './tokenCodec';
 
 export const LIBRARY_MAGIC = 'F2BL';
@@ -418,36 +419,48 @@ export async function openLibraryFile(source: ByteSource, limitsIn: Partial<Libr
 }
 
 /**
- * After blobs were dropped, makes the photo's status true again: an 'indexed'/'stale' photo whose tokens,
- * embedding or thumbnail for its model are missing becomes 'pending' when its original is there (it can be
- * re-indexed) or 'failed' with a reason when it is not. Embeddings without tokens of the same model are
- * dropped. Returns a note when something changed.
+ * After blobs were dropped, makes the photo consistent again:
+ * - an embedding without tokens of the same model (or of another d) is dropped; tokens without an embedding
+ *   get it recomputed (meanEmbedding, what finishIndexing stores when the engine gives none);
+ * - an 'indexed'/'stale' photo whose tokens or thumbnail for its model are missing becomes 'pending' when
+ *   its original is there (it can be re-indexed), else 'failed' with a reason;
+ * - 'indexing' becomes 'pending'; 'pending' without its original becomes 'failed'.
+ * Returns a note when something changed.
  */
 export function reconcilePhoto(data: LibraryPhotoData): string | null {
+  const notes: string[] = [];
   const p = data.photo;
-  const models = new Set(data.tokens.map((t) => t.modelId));
-  data.embeddings = data.embeddings.filter((e) => models.has(e.modelId));
+  const shapes = new Map(data.tokens.map((t) => [t.modelId, decodeTokens(t.bytes, t.modelId)]));
+  const kept = data.embeddings.filter((e) => shapes.get(e.modelId)?.d === e.d && e.vector.length === e.d);
+  if (kept.length !== data.embeddings.length) notes.push('embedding without matching tokens dropped');
+  data.embeddings = kept;
+  for (const [modelId, t] of shapes) {
+    if (data.embeddings.some((e) => e.modelId === modelId)) continue;
+    data.embeddings.push({ modelId, d: t.d, vector: meanEmbedding(t.data, t.K, t.d) });
+    notes.push(`embedding for ${modelId} recomputed from its tokens`);
+  }
   if (p.status === 'indexing') p.status = 'pending';
-  if (p.status !== 'indexed' && p.status !== 'stale') {
-    if (p.status === 'pending' && !data.original) {
-      p.status = 'failed';
-      p.failReason = 'The original photo is not in the library file, so it cannot be indexed. Add the photo again.';
-      return 'pending without its original: marked failed';
+  if (p.status === 'pending' && !data.original) {
+    p.status = 'failed';
+    p.failReason = 'The original photo is not in the library file, so it cannot be indexed. Add the photo again.';
+    notes.push('pending without its original: marked failed');
+  }
+  if (p.status === 'indexed' || p.status === 'stale') {
+    const complete = p.modelId !== undefined && shapes.has(p.modelId) && data.thumbnail !== undefined;
+    if (!complete) {
+      delete p.indexedAt;
+      if (data.original) {
+        p.status = 'pending';
+        delete p.failReason;
+        notes.push('tokens or thumbnail missing: queued for re-indexing');
+      } else {
+        p.status = 'failed';
+        p.failReason = 'Its stored tokens were damaged or missing in the library file and the original is not there. Add the photo again.';
+        notes.push('tokens or thumbnail missing and no original: marked failed');
+      }
     }
-    return null;
   }
-  const complete = p.modelId !== undefined && models.has(p.modelId) &&
-    data.embeddings.some((e) => e.modelId === p.modelId) && data.thumbnail !== undefined;
-  if (complete) return null;
-  delete p.indexedAt;
-  if (data.original) {
-    p.status = 'pending';
-    delete p.failReason;
-    return 'tokens, embedding or thumbnail missing: queued for re-indexing';
-  }
-  p.status = 'failed';
-  p.failReason = 'Its stored tokens were damaged or missing in the library file and the original is not there. Add the photo again.';
-  return 'tokens, embedding or thumbnail missing and no original: marked failed';
+  return notes.length ? notes.join('; ') : null;
 }
 
 /** Reads a whole (small) library file held in memory. */

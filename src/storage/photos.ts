@@ -1,10 +1,11 @@
 // Adding, listing, reading and deleting photos. Each change is one transaction (library.ts `write`).
 
 import { unwrap } from 'idb';
+import { removeEmbedding } from './embeddingShards';
 import { PhotoNotFoundError } from './errors';
 import type { Library } from './library';
 import { requestPersistence } from './quota';
-import type { OriginalRecord, PhotoRecord, PhotoStatus, ThumbnailRecord } from './records';
+import { PHOTO_ID_PATTERN, type OriginalRecord, type PhotoRecord, type PhotoStatus, type ThumbnailRecord } from './records';
 import { CONTENT_STORES, photoKeyRange } from './schema';
 
 /** A photo ready to be added (photoInput.ts `preparePhoto` makes one from a File). */
@@ -36,6 +37,9 @@ let persistenceAsked = false;
  * and adds none of the batch; add big selections in batches (e.g. 20 files) so progress is kept.
  */
 export async function addPhotos(lib: Library, photos: NewPhoto[], now = Date.now()): Promise<AddResult[]> {
+  for (const p of photos) {
+    if (!PHOTO_ID_PATTERN.test(p.id)) throw new RangeError(`addPhotos: id ${JSON.stringify(p.id.slice(0, 70))} is not a SHA-256 hex string (use preparePhoto)`);
+  }
   if (!persistenceAsked) {
     persistenceAsked = true;
     void requestPersistence();
@@ -178,7 +182,7 @@ export async function countByStatus(lib: Library): Promise<Record<PhotoStatus, n
 }
 
 /**
- * Deletes photos and every row that belongs to them (thumbnail, original, tokens and embeddings of every
+ * Deletes photos and every row that belongs to them (thumbnail, original, tokens and embedding rows of every
  * model, chats, job) in ONE transaction. Returns the ids that existed.
  */
 export async function deletePhotos(lib: Library, ids: readonly string[]): Promise<string[]> {
@@ -188,12 +192,12 @@ export async function deletePhotos(lib: Library, ids: readonly string[]): Promis
       if ((await tx.objectStore('photos').getKey(id)) === undefined) continue;
       const range = photoKeyRange(id);
       const chatIds = await tx.objectStore('chats').index('by-photo').getAllKeys(range);
+      for (const [, model] of await tx.objectStore('tokens').getAllKeys(range)) await removeEmbedding(tx.objectStore('embeddings'), id, model);
       await Promise.all([
         tx.objectStore('photos').delete(id),
         tx.objectStore('thumbnails').delete(id),
         tx.objectStore('originals').delete(id),
         tx.objectStore('tokens').delete(range),
-        tx.objectStore('embeddings').delete(range),
         tx.objectStore('jobs').delete(id),
         ...chatIds.map((c) => tx.objectStore('chats').delete(c)),
       ]);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   LibraryFileError, StorageFullError, addPhotos, appendTurns, claimNextJob, clearLibrary, createChat, exportLibrary, failIndexing,
-  finishIndexing, getPhoto, importLibrary, setCurrentModel, updateSettings, verifyLibrary, LIBRARY_MIME_TYPE,
+  finishIndexing, getEmbedding, getPhoto, getTokens, importLibrary, setCurrentModel, updateSettings, verifyLibrary, LIBRARY_MIME_TYPE,
 } from '../../../src/storage';
 import { decodeLibrary, encodeLibrary } from '../../../src/storage/libraryFile';
 import type { JobRecord } from '../../../src/storage/records';
@@ -117,8 +117,13 @@ describe('export / import', () => {
       { kind: 'embedding', id: ps[2].id, modelId: MODEL, reason: 'checksum mismatch (the file is damaged)' },
     ]));
     expect(report.notes.map((n) => n.id).sort()).toEqual([ps[0].id, ps[2].id].sort());
+    // tokens damaged and the original not kept: failed, with what to do
     expect(await getPhoto(target, ps[0].id)).toMatchObject({ status: 'failed', failReason: expect.stringMatching(/Add the photo again/) });
-    expect(await getPhoto(target, ps[2].id)).toMatchObject({ status: 'pending' }); // its original came along: re-index
+    expect(await getTokens(target, ps[0].id, MODEL)).toBeUndefined();
+    // embedding damaged: recomputed from the intact tokens, identical to the one the library had
+    expect(report.notes.find((n) => n.id === ps[2].id)?.note).toMatch(/recomputed/);
+    expect(await getPhoto(target, ps[2].id)).toMatchObject({ status: 'indexed' });
+    expect(Array.from((await getEmbedding(target, ps[2].id, MODEL))!)).toEqual(Array.from((await getEmbedding(lib, ps[2].id, MODEL))!));
     expect((await verifyLibrary(target)).problems).toEqual([]);
   });
 

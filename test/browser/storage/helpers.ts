@@ -94,3 +94,10 @@ export async function rawTokens(lib: Library, photoId: string, modelId = MODEL) 
   const rec = await (await lib.connection()).get('tokens', [photoId, modelId]);
   return rec ? decodeTokens(rec.bytes) : undefined;
 }
+
+/** Every embedding row across the shards, as {photoId, modelId, vector}, sorted by photo id then model. */
+export async function embeddingRows(lib: Library): Promise<{ photoId: string; modelId: string; vector: number[] }[]> {
+  const shards = await (await lib.connection()).getAll('embeddings');
+  const rows = shards.flatMap((s) => s.photoIds.map((photoId, i) => ({ photoId, modelId: s.modelId, vector: Array.from(s.vectors.subarray(i * s.d, (i + 1) * s.d)) })));
+  return rows.sort((a, b) => (a.photoId < b.photoId ? -1 : a.photoId > b.photoId ? 1 : a.modelId < b.modelId ? -1 : 1));
+}

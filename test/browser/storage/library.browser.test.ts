@@ -5,7 +5,7 @@ import {
   updateSettings, verifyLibrary, claimNextJob,
 } from '../../../src/storage';
 import { meanEmbedding } from '../../../src/storage/embedding';
-import { D, K, MODEL, cleanup, dump, freshLibrary, indexResult, makePhoto, randomBits } from './helpers';
+import { D, K, MODEL, cleanup, dump, embeddingRows, freshLibrary, indexResult, makePhoto, randomBits } from './helpers';
 
 afterEach(cleanup);
 
@@ -95,11 +95,15 @@ describe('photo library', () => {
     const chat = await createChat(lib, a.id);
     await appendTurns(lib, chat.id, [{ role: 'user', text: 'hi', at: 5 }]);
     await createChat(lib, b.id);
-    const before = await dump(lib);
+    const stores = ['photos', 'thumbnails', 'originals', 'tokens', 'chats', 'jobs', 'settings'] as const;
+    const before = await dump(lib, stores);
+    const embeddingsBefore = await embeddingRows(lib);
+    expect(embeddingsBefore.map((r) => r.photoId).sort()).toEqual([a.id, b.id].sort());
     await deletePhoto(lib, a.id);
-    const after = await dump(lib);
+    const after = await dump(lib, stores);
     const dropA = (rows: unknown[]) => rows.filter((r) => (r as { id?: string; photoId?: string }).photoId !== a.id && (r as { id?: string }).id !== a.id);
-    for (const store of Object.keys(before)) expect(after[store], store).toEqual(dropA(before[store]));
+    for (const store of stores) expect(after[store], store).toEqual(dropA(before[store]));
+    expect(await embeddingRows(lib)).toEqual(embeddingsBefore.filter((r) => r.photoId !== a.id));
     expect(after.photos).toHaveLength(1);
     await expect(deletePhoto(lib, a.id)).rejects.toBeInstanceOf(PhotoNotFoundError);
     expect(await deletePhotos(lib, [a.id, b.id])).toEqual([b.id]);
@@ -131,5 +135,35 @@ describe('photo library', () => {
     expect(chats.map((c) => c.id)).toEqual([c1.id, c2.id]);
     expect(chats[0]).toMatchObject({ updatedAt: 120, turns: [{ role: 'user', text: 'what colour?', at: 110 }, { role: 'assistant', text: 'red', at: 120 }] });
     await expect(createChat(lib, 'f'.repeat(64))).rejects.toBeInstanceOf(PhotoNotFoundError);
+  });
+});
+
+describe('embedding shards', () => {
+  test('many photos in one shard: rows stay sorted, replace in place, remove cleanly; loadEmbeddings packs them all', async () => {
+    const lib = await freshLibrary();
+    const ps = await Promise.all(Array.from({ length: 40 }, (_, i) => makePhoto(i)));
+    // force some into the same shard as ps[0] by giving them ids with its prefix (ids are opaque to the shards)
+    const prefix = ps[0].id.slice(0, 2);
+    const same = ps.slice(1, 12).map((p, i) => ({ ...p, id: prefix + p.id.slice(2, 62) + i.toString(16).padStart(2, '0') }));
+    const all = [ps[0], ...same, ...ps.slice(12)];
+    await addPhotos(lib, all);
+    const want = new Map<string, Uint16Array>();
+    for (let i = 0; i < all.length; i++) {
+      const r = indexResult(all[i].id, i);
+      await finishIndexing(lib, r);
+      want.set(all[i].id, meanEmbedding(r.tokens, K, D));
+    }
+    await finishIndexing(lib, indexResult(same[3].id, 999)); // re-index: replaced, not duplicated
+    want.set(same[3].id, meanEmbedding(indexResult(same[3].id, 999).tokens, K, D));
+    await deletePhotos(lib, [same[0].id, same[7].id, ps[20].id]);
+    for (const id of [same[0].id, same[7].id, ps[20].id]) want.delete(id);
+    const m = await loadEmbeddings(lib, MODEL);
+    expect(m.d).toBe(D);
+    expect(m.photoIds.length).toBe(want.size);
+    m.photoIds.forEach((id, i) => expect(Array.from(m.data.subarray(i * D, (i + 1) * D)), id).toEqual(Array.from(want.get(id)!)));
+    const shard = await (await lib.connection()).get('embeddings', [MODEL, prefix]);
+    expect(shard!.photoIds).toEqual([...shard!.photoIds].sort());
+    expect(shard!.photoIds.length).toBe(1 + 11 - 2 + all.slice(12).filter((p) => p.id.startsWith(prefix)).length - (ps[20].id.startsWith(prefix) ? 1 : 0));
+    expect((await verifyLibrary(lib)).problems).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 import { openDB } from 'idb';
 import { afterEach, describe, expect, test } from 'vitest';
-import { LibraryOutdatedError, listJobs, listPhotos, openLibrary } from '../../../src/storage';
+import { LibraryOutdatedError, getEmbedding, listJobs, listPhotos, loadEmbeddings, openLibrary, verifyLibrary } from '../../../src/storage';
 import { meanEmbedding } from '../../../src/storage/embedding';
-import { MIGRATIONS, runMigrations } from '../../../src/storage/migrations';
+import { MIGRATIONS, runMigrations, type V1EmbeddingRow } from '../../../src/storage/migrations';
 import type { PhotoRecord } from '../../../src/storage/records';
 import { DB_VERSION, type LibrarySchema } from '../../../src/storage/schema';
 import { encodeTokens } from '../../../src/storage/tokenCodec';
@@ -26,6 +26,7 @@ describe('schema migrations', () => {
     const statuses: PhotoRecord['status'][] = ['indexed', 'pending', 'indexing', 'failed', 'stale', 'indexed'];
     const tx = old.transaction(['photos', 'thumbnails', 'originals', 'tokens', 'embeddings', 'chats', 'settings'], 'readwrite');
     const photos: PhotoRecord[] = [];
+    const v1Embeddings: V1EmbeddingRow[] = [];
     for (let i = 0; i < statuses.length; i++) {
       const p = await makePhoto(i);
       const rec: PhotoRecord = { id: p.id, name: p.name, type: p.type, byteSize: p.byteSize, width: p.width, height: p.height, addedAt: 5000 + i, status: statuses[i] };
@@ -36,7 +37,9 @@ describe('schema migrations', () => {
         rec.indexedAt = 9000 + i;
         const tokens = randomBits(K * D, i);
         void tx.objectStore('tokens').put({ photoId: p.id, modelId: rec.modelId, bytes: encodeTokens({ modelId: rec.modelId, K, d: D, data: tokens }).buffer as ArrayBuffer });
-        void tx.objectStore('embeddings').put({ photoId: p.id, modelId: rec.modelId, d: D, vector: meanEmbedding(tokens, K, D) });
+        const row: V1EmbeddingRow = { photoId: p.id, modelId: rec.modelId, d: D, vector: meanEmbedding(tokens, K, D) };
+        void (tx.objectStore('embeddings') as unknown as { put(v: V1EmbeddingRow): Promise<unknown> }).put(row); // v1 layout
+        v1Embeddings.push(row);
       }
       if (statuses[i] !== 'indexed') void tx.objectStore('originals').put({ photoId: p.id, type: p.type, blob: p.original });
       void tx.objectStore('photos').put(rec);
@@ -47,13 +50,21 @@ describe('schema migrations', () => {
     void tx.objectStore('settings').put({ key: 'keepOriginals', value: true });
     void tx.objectStore('settings').put({ key: 'currentModelId', value: MODEL });
     await tx.done;
-    const before = await dump(old, ['photos', 'thumbnails', 'originals', 'tokens', 'embeddings', 'chats', 'settings']);
+    const before = await dump(old, ['photos', 'thumbnails', 'originals', 'tokens', 'chats', 'settings']);
+    expect(await old.count('embeddings')).toBe(v1Embeddings.length);
     old.close();
 
     const lib = await freshLibrary({ name }); // runs the upgrade to DB_VERSION
     expect((await lib.connection()).version).toBe(DB_VERSION);
     const after = await dump(lib);
-    for (const store of ['thumbnails', 'originals', 'tokens', 'embeddings', 'chats', 'settings']) expect(after[store], store).toEqual(before[store]);
+    for (const store of ['thumbnails', 'originals', 'tokens', 'chats', 'settings']) expect(after[store], store).toEqual(before[store]);
+    // embeddings: every v1 row is in its v2 shard, bit for bit
+    for (const row of v1Embeddings) {
+      expect(Array.from((await getEmbedding(lib, row.photoId, row.modelId)) ?? []), row.photoId).toEqual(Array.from(row.vector));
+    }
+    const m = await loadEmbeddings(lib, MODEL);
+    expect(m.photoIds.sort()).toEqual(v1Embeddings.filter((r) => r.modelId === MODEL).map((r) => r.photoId).sort());
+    expect((await verifyLibrary(lib)).problems).toEqual([]);
     // photos: every record kept; the one that was 'indexing' under v1 (its in-memory queue died) is pending again
     const expected = (before.photos as PhotoRecord[]).map((p) => (p.status === 'indexing' ? { ...p, status: 'pending' } : p));
     expect(after.photos).toEqual(expected);

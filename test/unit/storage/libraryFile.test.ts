@@ -5,7 +5,8 @@ import {
   type ByteSource, type LibraryPhotoData,
 } from '../../../src/storage/libraryFile';
 import type { ChatRecord, PhotoRecord } from '../../../src/storage/records';
-import { encodeTokens } from '../../../src/storage/tokenCodec';
+import { meanEmbedding } from '../../../src/storage/embedding';
+import { decodeTokens, encodeTokens } from '../../../src/storage/tokenCodec';
 
 const hex = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
 
@@ -188,10 +189,17 @@ describe('libraryFile', () => {
     expect(reconcilePhoto(p)).toBeNull();
     expect(p.photo.status).toBe('indexed');
     const q = photo(6);
-    q.embeddings = [];
+    q.tokens = [];
     q.original = { type: 'image/jpeg', bytes: new Uint8Array(3) };
-    expect(reconcilePhoto(q)).toMatch(/re-indexing/);
+    expect(reconcilePhoto(q)).toMatch(/embedding without matching tokens dropped; tokens or thumbnail missing: queued for re-indexing/);
     expect(q.photo.status).toBe('pending');
+    expect(q.embeddings).toEqual([]);
+    const e = photo(8);
+    e.embeddings = [];
+    expect(reconcilePhoto(e)).toMatch(/recomputed/);
+    expect(e.photo.status).toBe('indexed');
+    const t = decodeTokens(e.tokens[0].bytes);
+    expect(e.embeddings).toEqual([{ modelId: 'tiny-v1', d: 8, vector: meanEmbedding(t.data, t.K, t.d) }]);
     const r = photo(7, { status: 'indexing' });
     r.original = { type: 'image/jpeg', bytes: new Uint8Array(3) };
     reconcilePhoto(r);
