@@ -111,8 +111,16 @@ export function cachedPipelineCount(device: GPUDevice): number {
 // ---------------------------------------------------------------------------------------------------
 // WGSL preprocessor: lines `//#if NAME`, `//#if !NAME`, `//#else`, `//#endif` (nestable). Everything
 // else passes through. Kept deliberately tiny: variants differ only in storage types and accessors.
+// `consts` rewrites module-scope `const NAME: u32 = ...;` lines (for sizes that must be compile-time
+// constants, e.g. function-scope array lengths, which WGSL `override`s cannot give).
 
-export function preprocessWgsl(src: string, defines: Record<string, boolean>): string {
+export function preprocessWgsl(src: string, defines: Record<string, boolean>, consts: Record<string, number> = {}): string {
+  for (const [name, value] of Object.entries(consts)) {
+    if (!Number.isInteger(value) || value < 0) throw new Error(`preprocessWgsl: const ${name} = ${value} is not a u32`);
+    const re = new RegExp(`^const\\s+${name}\\s*:\\s*u32\\s*=\\s*[^;]*;`, 'm');
+    if (!re.test(src)) throw new Error(`preprocessWgsl: no 'const ${name}: u32 = ...;' line to set`);
+    src = src.replace(re, `const ${name}: u32 = ${value}u;`);
+  }
   const out: string[] = [];
   const stack: { active: boolean; parentActive: boolean; sawElse: boolean }[] = [];
   const active = () => (stack.length === 0 ? true : stack[stack.length - 1].active);

@@ -20,12 +20,27 @@ import {
 export const ATTENTION_WG = 64;
 export const ATTENTION_MAX_HEAD_DIM = 256;
 
+/** Below this many query rows the key-parallel `decode` entry point is used, from it on `prefill`. */
+export const ATTENTION_PREFILL_MIN_ROWS = 16;
+const PREFILL_ROWS = 64; // query rows per prefill workgroup
+
+export type AttentionVariant = 'decode' | 'prefill';
+
 const layout = uniformLayout(wgsl);
-const code: Record<Dtype, string> = {
-  f32: preprocessWgsl(wgsl, { F16: false }),
-  f16: preprocessWgsl(wgsl, { F16: true }),
-};
-const spec = (dtype: Dtype): PipelineSpec => ({ label: `attention/${dtype}`, code: code[dtype], entryPoint: 'main' });
+const codeCache = new Map<string, string>();
+/** Module source per (dtype, head dim): the prefill entry point needs HD as a compile-time constant. */
+function code(dtype: Dtype, hd: number): string {
+  const key = `${dtype}/${hd}`;
+  let c = codeCache.get(key);
+  if (!c) {
+    c = preprocessWgsl(wgsl, { F16: dtype === 'f16' }, { HD: hd });
+    codeCache.set(key, c);
+  }
+  return c;
+}
+const spec = (dtype: Dtype, variant: AttentionVariant, hd: number): PipelineSpec => variant === 'decode'
+  ? { label: `attention/decode/${dtype}`, code: code(dtype, ATTENTION_MAX_HEAD_DIM), entryPoint: 'decode' }
+  : { label: `attention/prefill/${dtype}/hd${hd}`, code: code(dtype, hd), entryPoint: 'prefill' };
 
 /** The WGSL `Params` struct of attention.wgsl, field for field. */
 export interface AttentionParams {
@@ -130,6 +145,12 @@ export interface AttentionArgs extends AttentionMaskOptions {
   cache: KvCache;
   out: GPUBuffer; // (S, Hq, hd) cache dtype
   lse?: GPUBuffer; // (S, Hq) f32, written when given
+  /** Force an entry point (tests, benchmarks); default by S (ATTENTION_PREFILL_MIN_ROWS). */
+  variant?: AttentionVariant;
+}
+
+export function attentionVariant(a: Pick<AttentionArgs, 'S' | 'variant'>): AttentionVariant {
+  return a.variant ?? (a.S >= ATTENTION_PREFILL_MIN_ROWS ? 'prefill' : 'decode');
 }
 
 /** Validates everything and returns the uniform values; throws KernelShapeError / KernelLimitError. */
@@ -155,7 +176,8 @@ export function attentionParams(device: GPUDevice, a: AttentionArgs): AttentionP
     checkInt('bidirectionalBlock.end', blk.end, blk.start, c.length);
   }
   checkStorageBufferCount(device, 'attention', 6);
-  checkWorkgroups(device, 'attention', a.Hq, a.S);
+  if (attentionVariant(a) === 'decode') checkWorkgroups(device, 'attention.decode', a.Hq, a.S);
+  else checkWorkgroups(device, 'attention.prefill', Math.ceil(a.S / PREFILL_ROWS), a.Hq);
   const scale = a.scale ?? 1 / Math.sqrt(c.hd);
   checkShape(Number.isFinite(scale), `attention: scale ${scale} is not finite`);
   return {
@@ -174,7 +196,8 @@ export function encodeAttention(rec: Recorder, a: AttentionArgs): void {
   // distinct ones because a buffer may not be bound read-only and read-write in one dispatch.
   const mask = a.keyMask?.buffer ?? rec.transient(16, STORAGE_RW, 'attention.noMask');
   const lse = a.lse ?? rec.transient(16, STORAGE_RW, 'attention.noLse');
-  rec.dispatch(getPipeline(device, spec(c.dtype)), [
+  const variant = attentionVariant(a);
+  rec.dispatch(getPipeline(device, spec(c.dtype, variant, c.hd)), [
     { binding: 0, resource: { buffer: rec.uniform(packUniforms(layout, p)) } },
     { binding: 1, resource: { buffer: a.q, size: align4(a.S * a.Hq * c.hd * el) } },
     { binding: 2, resource: { buffer: c.k, size: align4(c.capacity * c.Hkv * c.hd * el) } },
@@ -182,7 +205,7 @@ export function encodeAttention(rec: Recorder, a: AttentionArgs): void {
     { binding: 4, resource: { buffer: mask, size: a.keyMask ? Math.ceil(c.capacity / 32) * 4 : 16 } },
     { binding: 5, resource: { buffer: a.out, size: align4(a.S * a.Hq * c.hd * el) } },
     { binding: 6, resource: { buffer: lse, size: a.lse ? a.S * a.Hq * 4 : 16 } },
-  ], a.Hq, a.S, 1, 'attention');
+  ], ...(variant === 'decode' ? [a.Hq, a.S] as const : [Math.ceil(a.S / PREFILL_ROWS), a.Hq] as const), 1, `attention.${variant}`);
 }
 
 /** Append this call's keys/values and attend: the whole per-layer step between two ORT sessions. */
@@ -191,9 +214,9 @@ export function encodeAttentionStep(rec: Recorder, a: Omit<AttentionArgs, 'cache
   encodeAttention(rec, a);
 }
 
-/** Compile the pipeline for this dtype now (async, WGSL errors reject) so the first layer does not stall. */
-export async function warmAttention(device: GPUDevice, dtype: Dtype = 'f32'): Promise<void> {
-  await warmPipeline(device, spec(dtype));
+/** Compile both entry points for this dtype and head dim now (async, WGSL errors reject). */
+export async function warmAttention(device: GPUDevice, hd: number, dtype: Dtype = 'f32'): Promise<void> {
+  await Promise.all([warmPipeline(device, spec(dtype, 'decode', hd)), warmPipeline(device, spec(dtype, 'prefill', hd))]);
 }
 
 /** A pooled output buffer for (S, Hq, hd) of `dtype`; give it back with getBufferPool(device).release. */

@@ -3,10 +3,16 @@
 // element 2i in the low half; read/written with core unpack2x16float/pack2x16float, so no 'shader-f16'
 // is needed), otherwise fp32. Arithmetic and accumulation are fp32 in both variants.
 //
-// One workgroup per (query row i, query head h): workgroup_id = (h, i). Keys are visited in tiles of
-// WG = 64; thread t scores key j0 + t, the tile max is reduced in workgroup memory, and the running
-// (max m, sum l, output acc) is rescaled online (flash-attention style), so no score matrix is stored
-// and large logits cannot overflow. Thread t owns output pairs t and t + 64 (head_dim <= 256).
+// Two entry points, same results (the wrapper picks by S):
+// decode (few rows, long key ranges): one workgroup per (query row i, query head h), workgroup_id =
+//   (h, i). Keys are visited in tiles of WG = 64; thread t scores key j0 + t, the tile max is reduced in
+//   workgroup memory, and the running (max m, sum l, output acc) is rescaled online (flash-attention
+//   style), so no score matrix is stored and large logits cannot overflow. Thread t owns output pairs t
+//   and t + 64 (head_dim <= 256). Parallel over keys, so S = 1 still fills a workgroup.
+// prefill (many rows): one thread per query row, 64 rows of one head per workgroup, workgroup_id =
+//   (row block, h). K/V tiles of TK keys are staged in workgroup memory once for all 64 rows; each thread
+//   keeps its q row and output accumulator in registers (HD, the exact head dim, is a compile-time
+//   constant of the pipeline) and runs the same online softmax key by key. Two barriers per TK keys.
 //
 // Masking, in absolute positions (query row i sits at position pos = pastLen + i):
 //   causal                   key j visible if j <= pos
@@ -95,15 +101,20 @@ fn keyHidden(j: u32) -> bool {
   return P.useKeyMask != 0u && ((keyMask[j >> 5u] >> (j & 31u)) & 1u) == 1u;
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let h = wid.x;
-  let i = wid.y;
-  let hkv = h / (P.Hq / P.Hkv);
+// One past the last key query row i may see (non-decreasing in i).
+fn rowEnd(i: u32) -> u32 {
   let pos = P.pastLen + i;
   var kEnd = pos + 1u;
   if (pos >= P.blockStart && pos < P.blockEnd) { kEnd = max(kEnd, P.blockEnd); }
-  kEnd = min(kEnd, P.pastLen + P.S);
+  return min(kEnd, P.pastLen + P.S);
+}
+
+@compute @workgroup_size(64)
+fn decode(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let h = wid.x;
+  let i = wid.y;
+  let hkv = h / (P.Hq / P.Hkv);
+  let kEnd = rowEnd(i);
 
   let qBase = (i * P.Hq + h) * P.hd;
   let nPairs = (P.hd + 1u) / 2u;
@@ -163,6 +174,90 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (pr0 < nPairs) { storeO2(oBase, pr0, acc0 * inv); }
   if (pr1 < nPairs) { storeO2(oBase, pr1, acc1 * inv); }
   if (P.writeLse != 0u && t == 0u) {
+    lse[i * P.Hq + h] = select(NEG, m + log(l), l > 0.0);
+  }
+}
+
+// ------------------------------------------------------------------------------------------ prefill
+
+const HD: u32 = 256u;                 // set per pipeline to the exact head dim
+const BQ: u32 = 64u;                  // query rows per workgroup (one per thread)
+const TK: u32 = max(1u, 1024u / HD);  // keys per staged tile: kt + vt = 8 KiB
+var<workgroup> kt: array<f32, 1024>;  // (TK, HD) this tile's keys
+var<workgroup> vt: array<f32, 1024>;  // (TK, HD) this tile's values
+
+//#if F16
+fn loadEl(which: u32, base: u32, d: u32) -> f32 {
+  var w: u32;
+  if (which == 0u) { w = q[(base + d) >> 1u]; } else if (which == 1u) { w = kCache[(base + d) >> 1u]; } else { w = vCache[(base + d) >> 1u]; }
+  let v = unpack2x16float(w);
+  return select(v.x, v.y, (d & 1u) == 1u);
+}
+//#else
+fn loadEl(which: u32, base: u32, d: u32) -> f32 {
+  if (which == 0u) { return q[base + d]; }
+  if (which == 1u) { return kCache[base + d]; }
+  return vCache[base + d];
+}
+//#endif
+
+@compute @workgroup_size(64)
+fn prefill(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let h = wid.y;
+  let i0 = wid.x * BQ;
+  let i = i0 + t;
+  let live = i < P.S;
+  let hkv = h / (P.Hq / P.Hkv);
+  let kEndBlock = rowEnd(min(i0 + BQ, P.S) - 1u);  // uniform: the block's last row sees the most keys
+  let kEnd = rowEnd(min(i, P.S - 1u));
+  let kvStride = P.Hkv * HD;
+
+  var qr: array<f32, HD>;
+  var acc: array<f32, HD>;
+  let qBase = (min(i, P.S - 1u) * P.Hq + h) * HD;
+  for (var d = 0u; d < HD; d++) { qr[d] = loadEl(0u, qBase, d) * P.scale; }
+  var m = NEG;
+  var l = 0.0;
+
+  for (var j0 = 0u; j0 < kEndBlock; j0 += TK) {
+    let nk = min(TK, kEndBlock - j0);
+    for (var e = t; e < nk * HD; e += BQ) {
+      let jj = e / HD;
+      let d = e - jj * HD;
+      let base = (j0 + jj) * kvStride + hkv * HD;
+      kt[e] = loadEl(1u, base, d);
+      vt[e] = loadEl(2u, base, d);
+    }
+    workgroupBarrier();
+    if (live) {
+      for (var jj = 0u; jj < nk; jj++) {
+        let j = j0 + jj;
+        if (j >= kEnd || keyHidden(j)) { continue; }
+        var s = 0.0;
+        for (var d = 0u; d < HD; d++) { s += qr[d] * kt[jj * HD + d]; }
+        if (s > m) {
+          let a = exp(m - s);
+          l *= a;
+          for (var d = 0u; d < HD; d++) { acc[d] *= a; }
+          m = s;
+        }
+        let p = exp(s - m);
+        l += p;
+        for (var d = 0u; d < HD; d++) { acc[d] += p * vt[jj * HD + d]; }
+      }
+    }
+    workgroupBarrier();  // kt/vt are rewritten by the next tile
+  }
+
+  if (!live) { return; }
+  let inv = select(0.0, 1.0 / l, l > 0.0);
+  let oBase = (i * P.Hq + h) * HD;
+  for (var pr = 0u; pr < (HD + 1u) / 2u; pr++) {
+    var v = vec2<f32>(acc[2u * pr], 0.0);
+    if (2u * pr + 1u < HD) { v.y = acc[2u * pr + 1u]; }
+    storeO2(oBase, pr, v * inv);
+  }
+  if (P.writeLse != 0u) {
     lse[i * P.Hq + h] = select(NEG, m + log(l), l > 0.0);
   }
 }

@@ -22,7 +22,6 @@ import { toF16 } from './f16';
 export const TOPK_MAX_K = 256;
 const TILE = 256;
 const MERGE_TILES = 16; // a merge workgroup reduces 4096 candidates to k
-const TARGET_GROUPS = 256; // scan workgroups per chunk and query before rows per group grow
 const MAX_TILES_PER_GROUP = 64;
 const SENT = -3.0e38;
 const NONE = 0xffffffff;
@@ -160,6 +159,8 @@ export interface SearchOptions {
   normalize?: boolean;
   /** Queries per batch; default: as many as fit the partial-result binding. */
   queryBatch?: number;
+  /** Scan workgroups per chunk and query to aim for; default defaultTargetGroups(device). */
+  targetGroups?: number;
 }
 
 export interface TopKBuffers {
@@ -173,12 +174,23 @@ export interface TopKBuffers {
 
 interface ChunkPlan { chunk: number; rows: number; rowBase: number; rowsPerGroup: number; groups: number; groupOffset: number }
 
-function plan(s: EmbeddingStore): { chunks: ChunkPlan[]; groupsTotal: number } {
+/**
+ * Scan workgroups per chunk and query before rows per workgroup grow. Each workgroup ends with at least
+ * one sort, so fewer, longer workgroups are cheaper as long as the device stays busy: a real GPU wants a
+ * few per compute unit, a CPU fallback adapter (SwiftShader) has a handful of threads.
+ */
+export function defaultTargetGroups(device: GPUDevice): number {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).adapterInfo;
+  const cpu = info?.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe/i.test(`${info?.architecture} ${info?.description} ${info?.vendor}`);
+  return cpu ? 16 : 256;
+}
+
+function plan(s: EmbeddingStore, targetGroups: number): { chunks: ChunkPlan[]; groupsTotal: number } {
   const chunks: ChunkPlan[] = [];
   let groupsTotal = 0;
   for (let c = 0; c * s.rowsPerChunk < s.count; c++) {
     const rows = Math.min(s.rowsPerChunk, s.count - c * s.rowsPerChunk);
-    const tiles = Math.min(MAX_TILES_PER_GROUP, Math.max(1, Math.ceil(rows / (TILE * TARGET_GROUPS))));
+    const tiles = Math.min(MAX_TILES_PER_GROUP, Math.max(1, Math.ceil(rows / (TILE * targetGroups))));
     const rowsPerGroup = tiles * TILE;
     const groups = Math.ceil(rows / rowsPerGroup);
     chunks.push({ chunk: c, rows, rowBase: c * s.rowsPerChunk, rowsPerGroup, groups, groupOffset: groupsTotal });
@@ -209,7 +221,9 @@ export function encodeSearchTopK(rec: Recorder, s: EmbeddingStore, queries: GPUB
     device.queue.writeBuffer(indices, 0, new Uint32Array(Q * k).fill(NONE));
     return result;
   }
-  const { chunks, groupsTotal } = plan(s);
+  const targetGroups = o.targetGroups ?? defaultTargetGroups(device);
+  checkInt('targetGroups', targetGroups, 1);
+  const { chunks, groupsTotal } = plan(s, targetGroups);
   const maxBind = device.limits.maxStorageBufferBindingSize;
   const perQuery = groupsTotal * k * 4;
   const fit = Math.floor(maxBind / perQuery);

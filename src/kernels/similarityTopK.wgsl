@@ -8,8 +8,9 @@
 // merge: workgroup (g, q) reads candidates [g*candsPerGroup, +candsPerGroup) of query q's nIn partial
 //        candidates and keeps the best KC the same way. The host repeats merge until one group is left.
 // Keeping the best KC: slots [0, KC) of a 512-entry (score, index) array hold the current best, sorted;
-// a tile's 256 candidates go to slots [KC, KC + 256), the rest hold sentinels, and a bitonic sort of the
-// 512 puts the new best KC first. A tile none of whose candidates beats the current KC-th is skipped.
+// candidates that beat the KC-th best are appended after them (compacted with a workgroup atomic), the
+// rest hold sentinels, and a bitonic sort of the 512 (only when the pending candidates would overflow 256,
+// and once at the end) puts the new best KC first.
 // Order: higher score first; equal scores -> lower index first (deterministic ties). Sentinel = score
 // SENT, index NONE: what a slot holds when fewer than KC rows exist (k > N).
 // Scores assume L2-normalised rows and queries (cosine = dot); normalize = 1 divides by both norms.
@@ -48,8 +49,9 @@ const NONE: u32 = 0xffffffffu;
 
 var<workgroup> sScore: array<f32, SORT_N>;
 var<workgroup> sIdx: array<u32, SORT_N>;
-var<workgroup> anyBetterA: atomic<u32>;
-var<workgroup> anyBetter: u32;
+var<workgroup> countA: atomic<u32>;
+var<workgroup> tileCount: u32;
+var<workgroup> pending: u32;   // candidates waiting in slots [KC, KC + pending)
 
 fn better(s1: f32, i1: u32, s2: f32, i2: u32) -> bool {
   return s1 > s2 || (s1 == s2 && i1 < i2);
@@ -58,7 +60,7 @@ fn better(s1: f32, i1: u32, s2: f32, i2: u32) -> bool {
 fn initSlots(t: u32) {
   sScore[t] = SENT; sIdx[t] = NONE;
   sScore[t + TILE] = SENT; sIdx[t + TILE] = NONE;
-  if (t == 0u) { atomicStore(&anyBetterA, 0u); }
+  if (t == 0u) { atomicStore(&countA, 0u); pending = 0u; }
   workgroupBarrier();
 }
 
@@ -80,17 +82,48 @@ fn sortSlots(t: u32) {
   }
 }
 
-// Every thread offers one candidate (SENT/NONE for none); call in uniform control flow.
-fn offer(t: u32, s: f32, idx: u32) {
-  if (better(s, idx, sScore[KC - 1u], sIdx[KC - 1u])) { atomicOr(&anyBetterA, 1u); }
-  workgroupBarrier();
-  if (t == 0u) { anyBetter = atomicLoad(&anyBetterA); atomicStore(&anyBetterA, 0u); }
-  if (workgroupUniformLoad(&anyBetter) == 0u) { return; }
-  sScore[KC + t] = s; sIdx[KC + t] = idx;
-  // Slots past KC + 256 (only when KC < 256) must not keep last round's losers.
-  if (KC + TILE + t < SORT_N) { sScore[KC + TILE + t] = SENT; sIdx[KC + TILE + t] = NONE; }
-  workgroupBarrier();
+// Merge the pending candidates into the best KC: sort, then clear [KC, SORT_N) to sentinels.
+fn flush(t: u32) {
   sortSlots(t);
+  for (var i = KC + t; i < SORT_N; i += TILE) { sScore[i] = SENT; sIdx[i] = NONE; }
+  if (t == 0u) { pending = 0u; }
+  workgroupBarrier();
+}
+
+// After each invocation has counted itself into countA: the total (uniform), counter reset.
+fn tally(t: u32) -> u32 {
+  workgroupBarrier();
+  if (t == 0u) { tileCount = atomicLoad(&countA); atomicStore(&countA, 0u); }
+  return workgroupUniformLoad(&tileCount);
+}
+
+// Every thread offers one candidate (SENT/NONE for none); call in uniform control flow. Candidates that
+// beat the current KC-th best are appended to the pending slots (rank from a workgroup atomic); a sort
+// happens only when a tile's candidates no longer fit (then they are re-counted against the new, higher
+// threshold), so on typical data most tiles cost one atomic and a few barriers.
+fn offer(t: u32, s: f32, idx: u32) {
+  var cand = better(s, idx, sScore[KC - 1u], sIdx[KC - 1u]);
+  var rank = 0u;
+  if (cand) { rank = atomicAdd(&countA, 1u); }
+  var n = tally(t);
+  if (n == 0u) { return; }
+  if (workgroupUniformLoad(&pending) + n > TILE) {
+    flush(t);
+    cand = better(s, idx, sScore[KC - 1u], sIdx[KC - 1u]);
+    if (cand) { rank = atomicAdd(&countA, 1u); }
+    n = tally(t);
+    if (n == 0u) { return; }
+  }
+  let base = workgroupUniformLoad(&pending);
+  if (cand) { sScore[KC + base + rank] = s; sIdx[KC + base + rank] = idx; }
+  workgroupBarrier();
+  if (t == 0u) { pending = base + n; }
+  workgroupBarrier();
+}
+
+// After the last offer: merge what is still pending.
+fn finish(t: u32) {
+  if (workgroupUniformLoad(&pending) > 0u) { flush(t); }
 }
 
 fn writeBest(t: u32, slot: u32) {
@@ -140,6 +173,7 @@ fn scan(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     offer(t, s, idx);
   }
+  finish(t);
   writeBest(t, (P.outQBase + wid.y) * P.groupsTotal + P.groupOffset + wid.x);
 }
 
@@ -156,5 +190,6 @@ fn merge(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
     if (c < end) { s = inScore[base + c]; idx = inIdx[base + c]; }
     offer(t, s, idx);
   }
+  finish(t);
   writeBest(t, (P.outQBase + wid.y) * P.groupsTotal + wid.x);
 }

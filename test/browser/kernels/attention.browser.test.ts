@@ -3,8 +3,8 @@
 // with no visible key, outlier logits, decode == prefill, the fp16 storage variant, and the guards.
 import { describe, expect, it } from 'vitest';
 import {
-  createKeyMask, createKvCache, destroyKvCache, encodeAttention, encodeKvAppend, attentionParams,
-  type KvCache, type KeyMask,
+  createKeyMask, createKvCache, destroyKvCache, encodeAttention, encodeKvAppend, attentionParams, warmAttention,
+  type AttentionVariant, type KvCache, type KeyMask,
 } from '../../../src/kernels/attention';
 import { attentionRef } from '../../../src/kernels/attention.ref';
 import { KernelLimitError, KernelShapeError, type Dtype } from '../../../src/kernels/checks';
@@ -15,6 +15,7 @@ import { checkClose, expectNoGpuError, randInt, randn, readF32, readU16, rng, te
 interface Case {
   S: number; Hq: number; Hkv: number; hd: number; pastLen: number;
   block?: { start: number; end: number }; hidden?: number[]; scale?: number; dtype?: Dtype;
+  variant?: AttentionVariant; // default: by S, as the engine gets it
   q: Float32Array; k: Float32Array; v: Float32Array; // k, v: (pastLen + S, Hkv, hd)
 }
 
@@ -44,7 +45,7 @@ async function runGpu(device: GPUDevice, c: Case, capacityExtra = 5) {
       if (c.hidden) mask = createKeyMask(device, cache.capacity, c.hidden);
       encodeAttention(rec, {
         q: mk(c.q, 'q'), S: c.S, Hq: c.Hq, cache, out, lse,
-        bidirectionalBlock: c.block, keyMask: mask, scale: c.scale,
+        bidirectionalBlock: c.block, keyMask: mask, scale: c.scale, variant: c.variant,
       });
       rec.submit();
       const n = c.S * c.Hq * c.hd;
@@ -65,6 +66,8 @@ function refFor(c: Case) {
     scale: c.scale, bidirectionalBlock: c.block, hiddenKeys: c.hidden,
   });
 }
+
+const VARIANTS: AttentionVariant[] = ['decode', 'prefill'];
 
 /** Compare out and lse; the GPU writes lse = -1e30 for a row with no visible key (ref: -Infinity). */
 function compare(label: string, c: Case, gpu: { out: Float32Array; lse: Float32Array }, atol: number, rtol: number) {
@@ -96,6 +99,12 @@ function randomCase(seed: number, over: Partial<Case> = {}): Case {
 }
 
 describe('attention kernel (fp32)', () => {
+  it('both entry points compile (async, so a WGSL error reads as a message)', async () => {
+    const device = await testDevice();
+    for (const hd of [4, 32, 255, 256]) await warmAttention(device, hd);
+    await warmAttention(device, 32, 'f16');
+  });
+
   it('fixed debug case: 3 rows, 2 query heads sharing 1 KV head, hd 4, causal', async () => {
     const device = await testDevice();
     const c: Case = {
@@ -117,9 +126,12 @@ describe('attention kernel (fp32)', () => {
   it('random shapes, causal prefill and decode, GQA, odd head dims, past lengths across tiles', async () => {
     const device = await testDevice();
     for (let seed = 1; seed <= 12; seed++) {
-      const c = randomCase(seed, seed % 4 === 0 ? { S: 1 } : {});
-      const label = `seed ${seed} S=${c.S} Hq=${c.Hq} Hkv=${c.Hkv} hd=${c.hd} past=${c.pastLen}`;
-      compare(label, c, await runGpu(device, c), 2e-5, 2e-4);
+      // S up to 140: prefill row blocks of 64 and staged key tiles with remainders.
+      const c = randomCase(seed, seed % 4 === 0 ? { S: 1 } : seed % 3 === 0 ? { S: randInt(rng(seed), 10, 140) } : {});
+      for (const variant of VARIANTS) {
+        const label = `seed ${seed} ${variant} S=${c.S} Hq=${c.Hq} Hkv=${c.Hkv} hd=${c.hd} past=${c.pastLen}`;
+        compare(label, c, await runGpu(device, { ...c, variant }), 2e-5, 2e-4);
+      }
     }
   });
 
@@ -133,8 +145,10 @@ describe('attention kernel (fp32)', () => {
       const end = randInt(r, start + 1, T);
       const hidden = [...new Set(Array.from({ length: randInt(r, 1, 6) }, () => randInt(r, 0, T - 1)))];
       const c: Case = { ...base, block: seed % 2 ? { start, end } : undefined, hidden: seed % 3 ? hidden : undefined };
-      const label = `seed ${seed} block=${JSON.stringify(c.block)} hidden=${c.hidden}`;
-      compare(label, c, await runGpu(device, c), 2e-5, 2e-4);
+      for (const variant of VARIANTS) {
+        const label = `seed ${seed} ${variant} block=${JSON.stringify(c.block)} hidden=${c.hidden}`;
+        compare(label, c, await runGpu(device, { ...c, variant }), 2e-5, 2e-4);
+      }
     }
   });
 
@@ -143,33 +157,37 @@ describe('attention kernel (fp32)', () => {
     const V = 70, P = 5, K = 4; // V crosses a 64-key tile
     const c = randomCase(99, { S: V + P + K, pastLen: 0, Hq: 4, Hkv: 2, hd: 16 });
     c.block = { start: V, end: V + P + K };
-    compare('pass1 bidirectional', c, await runGpu(device, c), 2e-5, 2e-4);
+    for (const variant of VARIANTS) compare(`pass1 bidirectional ${variant}`, c, await runGpu(device, { ...c, variant }), 2e-5, 2e-4);
   });
 
   it('rows with no visible key give zeros and lse = -1e30, not NaN', async () => {
     const device = await testDevice();
     const c = randomCase(5, { S: 4, pastLen: 0, Hq: 2, Hkv: 1, hd: 8, hidden: [0, 1] });
-    const gpu = await runGpu(device, c);
-    // Rows 0 and 1 only see keys 0 and 1, both hidden.
-    expect(Array.from(gpu.out.subarray(0, 2 * 2 * 8)).every((x) => x === 0)).toBe(true);
-    expect(Array.from(gpu.lse.subarray(0, 4))).toEqual([-1e30, -1e30, -1e30, -1e30].map(Math.fround));
-    compare('masked rows', c, gpu, 2e-5, 2e-4);
+    for (const variant of VARIANTS) {
+      const gpu = await runGpu(device, { ...c, variant });
+      // Rows 0 and 1 only see keys 0 and 1, both hidden.
+      expect(Array.from(gpu.out.subarray(0, 2 * 2 * 8)).every((x) => x === 0)).toBe(true);
+      expect(Array.from(gpu.lse.subarray(0, 4))).toEqual([-1e30, -1e30, -1e30, -1e30].map(Math.fround));
+      compare(`masked rows ${variant}`, c, gpu, 2e-5, 2e-4);
+    }
   });
 
   it('outlier logits (|score| ~ 1e3) stay finite and match', async () => {
     const device = await testDevice();
     const c = randomCase(7, { S: 5, pastLen: 67, Hq: 2, Hkv: 2, hd: 12 });
     for (let i = 0; i < c.q.length; i++) c.q[i] *= 50;
-    const gpu = await runGpu(device, c);
-    expect(gpu.out.every(Number.isFinite)).toBe(true);
-    compare('outliers', c, gpu, 1e-4, 1e-3);
+    for (const variant of VARIANTS) {
+      const gpu = await runGpu(device, { ...c, variant });
+      expect(gpu.out.every(Number.isFinite)).toBe(true);
+      compare(`outliers ${variant}`, c, gpu, 1e-4, 1e-3);
+    }
   });
 
   it('largest head dim (256) and an odd one (255)', async () => {
     const device = await testDevice();
     for (const hd of [256, 255]) {
       const c = randomCase(hd, { S: 2, pastLen: 3, Hq: 2, Hkv: 1, hd });
-      compare(`hd ${hd}`, c, await runGpu(device, c), 2e-5, 2e-4);
+      for (const variant of VARIANTS) compare(`hd ${hd} ${variant}`, c, await runGpu(device, { ...c, variant }), 2e-5, 2e-4);
     }
   });
 
@@ -178,7 +196,7 @@ describe('attention kernel (fp32)', () => {
     const Hq = 4, Hkv = 2, hd = 10, T = 9;
     const r = rng(42);
     const q = randn(r, T * Hq * hd, 0.1), k = randn(r, T * Hkv * hd), v = randn(r, T * Hkv * hd);
-    const prefill = await runGpu(device, { S: T, Hq, Hkv, hd, pastLen: 0, q, k, v });
+    const prefill = await runGpu(device, { S: T, Hq, Hkv, hd, pastLen: 0, q, k, v, variant: 'prefill' });
     const cache = createKvCache(device, { capacity: T, Hkv, hd });
     const out = device.createBuffer({ size: Hq * hd * 4, usage: STORAGE_RW });
     const bufs: GPUBuffer[] = [out];
@@ -241,12 +259,14 @@ describe('attention kernel (fp16 storage, fp32 accumulation)', () => {
     const device = await testDevice();
     for (let seed = 60; seed < 68; seed++) {
       const r = rng(seed + 1000);
-      const c = randomCase(seed, { dtype: 'f16' });
+      const c = randomCase(seed, { dtype: 'f16', ...(seed % 4 === 0 ? { S: 70 } : {}) });
       const T = c.pastLen + c.S;
       if (seed % 2) c.hidden = [randInt(r, 0, T - 1)];
       if (seed % 3 === 0) c.block = { start: Math.max(0, T - c.S - 2), end: T };
       // Output is rounded to fp16: rtol 2^-10 plus a little for the fp32 path.
-      compare(`f16 seed ${seed} hd=${c.hd} past=${c.pastLen}`, c, await runGpu(device, c), 1e-3, 2e-3);
+      for (const variant of VARIANTS) {
+        compare(`f16 seed ${seed} ${variant} S=${c.S} hd=${c.hd} past=${c.pastLen}`, c, await runGpu(device, { ...c, variant }), 1e-3, 2e-3);
+      }
     }
   });
 });

@@ -105,6 +105,13 @@ describe('WGSL preprocessor and uniform structs', () => {
     expect(() => preprocessWgsl('//#endif', {})).toThrow(/stray/);
   });
 
+  it('consts rewrite module-scope u32 constants and refuse unknown ones', () => {
+    const src = 'const HD: u32 = 256u;   // set per pipeline\nconst TK: u32 = max(1u, 1024u / HD);';
+    expect(preprocessWgsl(src, {}, { HD: 32 })).toBe('const HD: u32 = 32u;   // set per pipeline\nconst TK: u32 = max(1u, 1024u / HD);');
+    expect(() => preprocessWgsl(src, {}, { NOPE: 1 })).toThrow(/NOPE/);
+    expect(() => preprocessWgsl(src, {}, { HD: -1 })).toThrow(/u32/);
+  });
+
   it('uniform layout comes from the WGSL struct; packing refuses missing, extra or ill-typed fields', () => {
     const lay = uniformLayout('struct Params {\n  n: u32,   // rows, like this\n  s: f32,\n  o: i32,\n}');
     expect(lay.fields.map((f) => f.name)).toEqual(['n', 's', 'o']);

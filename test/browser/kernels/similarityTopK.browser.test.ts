@@ -52,7 +52,7 @@ function expectTopK(label: string, gpu: TopKResult, ref: { scores: Float64Array;
   expect(exact / Math.max(1, valid), `${label}: exact index agreement`).toBeGreaterThan(0.97);
 }
 
-interface Case { N: number; d: number; Q: number; k: number; dtype: Dtype; normalize?: boolean; rowsPerChunk?: number; queryBatch?: number; seed: number }
+interface Case { N: number; d: number; Q: number; k: number; dtype: Dtype; normalize?: boolean; rowsPerChunk?: number; queryBatch?: number; targetGroups?: number; seed: number }
 
 async function runCase(device: GPUDevice, c: Case) {
   const r = rng(c.seed);
@@ -68,7 +68,7 @@ async function runCase(device: GPUDevice, c: Case) {
       s += n;
     }
     expect(store.count).toBe(c.N);
-    const gpu = await expectNoGpuError(device, () => searchTopK(store, queries, c.k, { normalize: c.normalize, queryBatch: c.queryBatch }));
+    const gpu = await expectNoGpuError(device, () => searchTopK(store, queries, c.k, { normalize: c.normalize, queryBatch: c.queryBatch, targetGroups: c.targetGroups }));
     const seen = c.dtype === 'f16' ? roundF16(rows) : rows;
     const ref = similarityTopKRef(queries, c.Q, seen, c.N, c.d, c.k, c.normalize);
     const all = (q: number, i: number) => {
@@ -132,9 +132,11 @@ describe('similarity top-k kernel', () => {
       for (let i = 0; i < N; i++) rows.set(protos.subarray((i % 4) * d, (i % 4 + 1) * d), i * d);
       appendEmbeddings(store, rows);
       const q = protos.slice(2 * d, 3 * d); // best proto is #2 -> rows 2, 6, 10, ...
-      const res = await searchTopK(store, q, 50);
-      expect(Array.from(res.indices)).toEqual(Array.from({ length: 50 }, (_, i) => 2 + 4 * i));
-      expect(new Set(res.scores).size).toBe(1);
+      for (const targetGroups of [16, 1]) { // many groups and chunks, or one group over many tiles
+        const res = await searchTopK(store, q, 50, { targetGroups });
+        expect(Array.from(res.indices)).toEqual(Array.from({ length: 50 }, (_, i) => 2 + 4 * i));
+        expect(new Set(res.scores).size).toBe(1);
+      }
     } finally {
       destroyEmbeddingStore(store);
     }
@@ -144,6 +146,25 @@ describe('similarity top-k kernel', () => {
     const device = await testDevice();
     await runCase(device, { N: 2000, d: 8, Q: 2, k: 256, dtype: 'f32', rowsPerChunk: 100, seed: 21 });
     await runCase(device, { N: 1234, d: 6, Q: 3, k: 20, dtype: 'f16', rowsPerChunk: 257, seed: 22 });
+  });
+
+  it('one workgroup over many tiles: pending candidates overflow and flush mid-scan', async () => {
+    const device = await testDevice();
+    // Random rows, k = 256: the second tile already overflows the 256 pending slots.
+    await runCase(device, { N: 2500, d: 8, Q: 2, k: 256, dtype: 'f32', targetGroups: 1, seed: 41 });
+    await runCase(device, { N: 2100, d: 6, Q: 1, k: 33, dtype: 'f16', targetGroups: 1, seed: 42 });
+    // Ascending scores (row i scores i / N): every tile beats everything before it.
+    const N = 3000, d = 4, k = 100;
+    const store = createEmbeddingStore(device, { d, dtype: 'f32' });
+    try {
+      const rows = new Float32Array(N * d);
+      for (let i = 0; i < N; i++) rows[i * d] = i / N;
+      appendEmbeddings(store, rows);
+      const res = await searchTopK(store, Float32Array.from([1, 0, 0, 0]), k, { targetGroups: 1 });
+      expect(Array.from(res.indices)).toEqual(Array.from({ length: k }, (_, i) => N - 1 - i));
+    } finally {
+      destroyEmbeddingStore(store);
+    }
   });
 
   it('query batches of 1 give the same result as one batch', async () => {
