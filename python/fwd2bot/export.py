@@ -596,9 +596,60 @@ def main(argv=None):
     gold["parity"] = parity(model, a.out, manifest, samples)
     (a.out / "golden.json").write_text(json.dumps(gold) + "\n")
     manifest["golden"] = "golden.json"
+    (a.out / "MODEL_CARD.md").write_text(model_card(manifest, a, gold["parity"]))
+    manifest["modelCard"] = "MODEL_CARD.md"
     finish_manifest(a.out, manifest)
     total = sum(f["bytes"] for f in manifest["files"])
     print(json.dumps({"modelId": manifest["modelId"], "bytes": total, "parity": gold["parity"]}, indent=1))
+
+
+def model_card(manifest: dict, a, par: dict) -> str:
+    """What the model is, what it can and cannot do, its measured held-out numbers, how to rebuild it."""
+    arch = manifest["architecture"]
+    K, d = manifest["fwd2bot"]["numSummaryTokens"], arch["decoder"]["hiddenSize"]
+    if getattr(a, "tiny_random", False):
+        return (f"# Tiny random-weight test fixture ({manifest['modelId']})\n\nUntrained, seeded random weights in the "
+                "real package format, for the engine's golden tests: its answers are gibberish by design.\n\n"
+                "Rebuild: `PYTHONPATH=python .venv/bin/python -m fwd2bot.export --tiny-random --out "
+                "test/fixtures/tiny-package --quant none --samples 4`\n")
+    lines = [f"# {manifest['name']} ({manifest['modelId']})", "",
+             "A small LLaVA-style vision-language model (CLIP-style ViT -> MLP projector -> LLaMA-style decoder) "
+             "trained from scratch on this project's synthetic world (python/fwd2bot/world.py), then given the "
+             "Fwd2Bot summary tokens and stage LoRAs (METHOD.md).", "",
+             "## What it can do", "",
+             "- Describe and answer questions about synthetic scenes: 1-6 coloured shapes (circle, square, triangle, "
+             "diamond, cross, ring; 7 colours; small/large) on a 3x3 grid, an optional sign with a letter or digit, "
+             "plain or textured backgrounds: colour, shape, size, count, position, relation, existence, reading.",
+             "- Search such scenes by text, from the stored summary tokens alone.", "",
+             "## What it cannot do", "",
+             "- It has never seen a real photo. On real photos its answers and search rankings are meaningless: "
+             "it only knows the words and objects of the synthetic world. Real photos need a real model package "
+             "(a LLaVA-class checkpoint converted with `python -m fwd2bot.export --hf-dir ... --adapters ...`).", "",
+             "## Numbers", "",
+             f"- Vision: {arch['vision']['imageSize']}x{arch['vision']['imageSize']} pixels, patch {arch['vision']['patchSize']}, "
+             f"{arch['vision']['numVisionTokens']} vision tokens; decoder d={d}, {arch['decoder']['layers']} layers, "
+             f"{arch['decoder']['heads']} heads ({arch['decoder']['kvHeads']} KV heads), vocabulary {arch['decoder']['vocabSize']} words.",
+             f"- K = {K} summary tokens: {2 * K * d} bytes per photo in fp16 (all {arch['vision']['numVisionTokens']} "
+             f"vision tokens would take {2 * arch['vision']['numVisionTokens'] * d}).",
+             f"- Quantization: {manifest['quantization']['decoder']} weights (MatMulNBits, block 32), fp32 compute.",
+             f"- Export parity (onnxruntime vs PyTorch with the same weights, max abs): {json.dumps(par)}"]
+    ev = (a.out / "eval.json")
+    if ev.exists():
+        r = json.loads(ev.read_text())["results"]
+        lines += ["", "Held-out test split (scenes never seen in training), from eval.json:", ""]
+        for name, v in r.items():
+            if "vqa" in v:
+                lines.append(f"- {name}: VQA {100 * v['vqa']:.1f}%" + (f", caption object F1 {100 * v['caption_object_f1']:.1f}%" if "caption_object_f1" in v else ""))
+            elif "t2i" in v:
+                lines.append(f"- {name}: text->image R@1 {100 * v['t2i']['R@1']:.1f}%, image->text R@1 {100 * v['i2t']['R@1']:.1f}%, "
+                             f"hard-negative accuracy {100 * v['hard_negative_mean']:.1f}%")
+    else:
+        lines += ["", "Not evaluated: no eval.json was given to the exporter."]
+    lines += ["", "## Rebuild", "", "```sh", "npm run train            # seeded, resumable: runs/default",
+              "PYTHONPATH=python .venv/bin/python -m fwd2bot.evaluate --run runs/default",
+              f"PYTHONPATH=python .venv/bin/python -m fwd2bot.export --weights runs/default/fwd2bot.safetensors "
+              f"--out public/models/default --quant {manifest['quantization']['decoder']} --eval-json runs/default/eval.json", "```", ""]
+    return "\n".join(lines)
 
 
 def write_sample_photos(folder: Path, n: int, size: int = 256) -> list[Path]:
