@@ -8,9 +8,12 @@
 import {
   DeviceLostError, OrtSessionError, ShaderF16SupportError, WebGPUNotAvailableError, type HintedErrorOptions,
 } from '../gpu/errors';
+import { ImageDecodeError, ModelFormatError, ModelLoadError } from '../model/errors';
 import type { SerializedError } from './protocol';
 
 export { DeviceLostError, OrtSessionError, ShaderF16SupportError, WebGPUNotAvailableError, type HintedErrorOptions };
+// The model layer's errors (package files, manifest, tokenizer, image decoding) live in src/model/errors.ts.
+export { ImageDecodeError, ModelFormatError, ModelLoadError };
 
 /** Base of the engine's own errors (same shape as the GPU layer's GpuError). */
 // Names are string literals, not `new.target.name`: the production build minifies class names.
@@ -22,38 +25,6 @@ export class EngineError extends Error {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.hint = opts.hint ?? defaultHint;
     this.data = opts.data;
-  }
-}
-
-/** The model could not be fetched or read (network, storage); the file itself may be fine. */
-export class ModelLoadError extends EngineError {
-  override readonly name = 'ModelLoadError';
-  static readonly defaultHint =
-    'Check the connection and free disk space, then try loading the model again.';
-  constructor(message = 'The model could not be loaded.', opts?: HintedErrorOptions) {
-    super(message, ModelLoadError.defaultHint, opts);
-  }
-}
-
-/** A model file is not what it should be (not ONNX, wrong checksum, wrong inputs). Names the file. */
-export class ModelFormatError extends EngineError {
-  override readonly name = 'ModelFormatError';
-  static readonly defaultHint =
-    'Delete the downloaded model and download it again; if you picked the file yourself, choose the model package folder.';
-  constructor(message = 'A model file is damaged or of the wrong kind.', opts?: HintedErrorOptions) {
-    super(message, ModelFormatError.defaultHint, opts);
-  }
-  static forFile(file: string, detail: string, opts: HintedErrorOptions = {}): ModelFormatError {
-    return new ModelFormatError(`"${file}" is not a valid model file: ${detail}`, { ...opts, data: { file, ...opts.data } });
-  }
-}
-
-export class ImageDecodeError extends EngineError {
-  override readonly name = 'ImageDecodeError';
-  static readonly defaultHint =
-    'Use a JPEG, PNG or WebP file; convert other formats (e.g. HEIC) first.';
-  constructor(message = 'The image could not be decoded.', opts?: HintedErrorOptions) {
-    super(message, ImageDecodeError.defaultHint, opts);
   }
 }
 
@@ -77,6 +48,34 @@ export class WorkerCrashedError extends EngineError {
   }
 }
 
+/** A call that needs a model came before loadModel() finished (or after it failed). */
+export class ModelNotLoadedError extends EngineError {
+  override readonly name = 'ModelNotLoadedError';
+  static readonly defaultHint = 'Load a model first (wait until loading finishes), then try again.';
+  constructor(message = 'No model is loaded.', opts?: HintedErrorOptions) {
+    super(message, ModelNotLoadedError.defaultHint, opts);
+  }
+}
+
+/** Stored summary tokens do not fit the loaded model (another model id, another d, or K' not supported). */
+export class TokenMismatchError extends EngineError {
+  override readonly name = 'TokenMismatchError';
+  static readonly defaultHint =
+    'Re-index the photo with the model that is loaded now (or load the model it was indexed with).';
+  constructor(message = 'The stored summary tokens do not belong to the loaded model.', opts?: HintedErrorOptions) {
+    super(message, TokenMismatchError.defaultHint, opts);
+  }
+}
+
+/** The sequence would be longer than the model's maxPositions (a very long chat). */
+export class ContextFullError extends EngineError {
+  override readonly name = 'ContextFullError';
+  static readonly defaultHint = 'Start a new chat about this photo: the conversation is longer than the model can read.';
+  constructor(message = 'The conversation is longer than the model can read.', opts?: HintedErrorOptions) {
+    super(message, ContextFullError.defaultHint, opts);
+  }
+}
+
 /** A thrown value whose class this side does not know; `name` is the remote class name. */
 export class RemoteError extends EngineError {
   override name = 'RemoteError'; // replaced by the remote class name on deserialisation
@@ -94,6 +93,7 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 const registry = new Map<string, ErrorClass>(Object.entries({
   WebGPUNotAvailableError, DeviceLostError, ShaderF16SupportError, OrtSessionError,
   ModelLoadError, ModelFormatError, ImageDecodeError, QuotaExceededError, WorkerCrashedError,
+  ModelNotLoadedError, TokenMismatchError, ContextFullError,
 }));
 
 /** Lets another module (e.g. storage) have its named errors re-created as their class on the main thread. */
