@@ -1,0 +1,140 @@
+// Running the decoder graph with a KV cache, and the token embedding graph.
+//
+// decoder.onnx: inputs_embeds (1, T, d), past_key_values.{i}.{key,value} (1, kvH, P, hd), LoRA factors
+//   -> logits (1, T, vocab), hidden_states (1, T, d), present.{i}.{key,value} (1, kvH, P+T, hd).
+// A KvCache holds the past tensors where the backend left them (GPU buffers on WebGPU); a run that extends
+// it returns a new KvCache and the caller disposes the old one.
+
+import { ContextFullError } from '../errors';
+import { numel, readFloat32, type BackendTensor, type NamedBackendTensors } from './backend';
+import type { LoadedModel, Pass } from './model';
+
+export class KvCache {
+  private disposed = false;
+  private constructor(
+    /** past_key_values.* -> (1, kvH, length, hd) */
+    private readonly tensors: NamedBackendTensors,
+    /** P: positions already in the cache. */
+    readonly length: number,
+  ) {}
+
+  /** A zero-length cache (P = 0): fresh CPU tensors (1, kvH, 0, hd). */
+  static empty(model: LoadedModel): KvCache {
+    const t: NamedBackendTensors = {};
+    for (const n of model.pastNames) t[n] = model.backend.float32(new Float32Array(0), [1, model.kvHeads, 0, model.headDim]);
+    return new KvCache(t, 0);
+  }
+
+  /** The cache a run produced: its present.* outputs become the next run's past_key_values.*. */
+  static fromPresents(model: LoadedModel, outputs: NamedBackendTensors, length: number): KvCache {
+    const t: NamedBackendTensors = {};
+    model.presentNames.forEach((p, i) => {
+      const v = outputs[p];
+      if (!v) throw new Error(`the decoder run returned no ${p}`);
+      t[model.pastNames[i]] = v;
+    });
+    return new KvCache(t, length);
+  }
+
+  feeds(): NamedBackendTensors {
+    if (this.disposed) throw new Error('this KV cache was already released');
+    return this.tensors;
+  }
+
+  /** Where the cache lives ('gpu-buffer' on WebGPU once a run produced it). */
+  get location(): string {
+    return Object.values(this.tensors)[0]?.location ?? 'cpu';
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const t of Object.values(this.tensors)) t.dispose();
+  }
+}
+
+/** ids (T,) -> token embeddings (T, d) fp32, through embed_tokens.onnx. */
+export async function embedIds(model: LoadedModel, ids: readonly number[]): Promise<Float32Array> {
+  if (ids.length === 0) return new Float32Array(0);
+  const input = model.backend.int64(BigInt64Array.from(ids, (i) => BigInt(i)), [1, ids.length]); // (1, T) i64
+  const out = await model.embed.run({ input_ids: input }, ['inputs_embeds']);
+  const e = out.inputs_embeds; // (1, T, d)
+  try {
+    return (await readFloat32(e)).slice();
+  } finally {
+    e.dispose();
+  }
+}
+
+/** Concatenates row blocks (n_i, d) into one (sum n_i, d). */
+export function concatRows(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+export interface DecoderRequest {
+  /** (T, d) fp32 input embeddings, appended after the cache. */
+  embeds: Float32Array;
+  cache: KvCache;
+  pass: Pass;
+  /** 'last': logits of the last position (vocab,); 'all': (T, vocab); false: none. */
+  logits?: 'last' | 'all' | false;
+  /** Read hidden_states rows [from, T) (default: none). */
+  hiddenFrom?: number;
+  /** Return the extended cache (default true). */
+  keepCache?: boolean;
+}
+
+export interface DecoderResult {
+  logits?: Float32Array; // (vocab,) or (T, vocab)
+  hidden?: Float32Array; // (T - hiddenFrom, d)
+  cache?: KvCache; // length = cache.length + T
+}
+
+/** One decoder run (prefill of T positions, or a decode step with T = 1). Does not dispose `req.cache`. */
+export async function runDecoder(model: LoadedModel, req: DecoderRequest): Promise<DecoderResult> {
+  const { d, vocab } = model;
+  const T = req.embeds.length / d;
+  if (!Number.isInteger(T) || T < 1) throw new RangeError(`embeds has ${req.embeds.length} values, not a positive multiple of d = ${d}`);
+  const max = model.manifest.architecture.decoder.maxPositions;
+  if (req.cache.length + T > max) {
+    throw new ContextFullError(`The sequence would reach ${req.cache.length + T} positions; the model reads at most ${max}.`,
+      { data: { positions: req.cache.length + T, maxPositions: max } });
+  }
+  const keep = req.keepCache !== false;
+  const fetches: string[] = [];
+  if (req.logits) fetches.push('logits');
+  if (req.hiddenFrom !== undefined) fetches.push('hidden_states');
+  if (keep) fetches.push(...model.presentNames);
+  const feeds: NamedBackendTensors = {
+    inputs_embeds: model.backend.float32(req.embeds, [1, T, d]), // (1, T, d)
+    ...req.cache.feeds(),
+    ...model.adapters[req.pass],
+  };
+  const out = await model.decoder.run(feeds, fetches);
+  const result: DecoderResult = {};
+  const owned: BackendTensor[] = [];
+  try {
+    if (req.logits) {
+      const l = out.logits; // (1, T, vocab)
+      owned.push(l);
+      if (numel(l.dims) !== T * vocab) throw new Error(`logits have dims [${l.dims.join(', ')}], expected [1, ${T}, ${vocab}]`);
+      const all = await readFloat32(l);
+      result.logits = req.logits === 'last' ? all.slice((T - 1) * vocab, T * vocab) : all.slice();
+    }
+    if (req.hiddenFrom !== undefined) {
+      const h = out.hidden_states; // (1, T, d)
+      owned.push(h);
+      result.hidden = (await readFloat32(h)).slice(req.hiddenFrom * d, T * d);
+    }
+    if (keep) result.cache = KvCache.fromPresents(model, out, req.cache.length + T);
+  } catch (e) {
+    if (keep) for (const p of model.presentNames) out[p]?.dispose();
+    throw e;
+  } finally {
+    for (const t of owned) t.dispose();
+  }
+  return result;
+}

@@ -1,0 +1,143 @@
+// The platform-independent engine: one loaded model, and the Fwd2Bot operations on it. The browser worker
+// (src/engine/worker.ts) and the Node CLI (cli/) both drive this class; only the InferenceBackend and the
+// image decoder differ.
+
+import { ModelNotLoadedError, TokenMismatchError } from '../errors';
+import { allowedTokenCounts } from '../../model/manifest';
+import { loadPackage, type PackageProgress, type PackageSource } from '../../model/package';
+import { preprocessImage, type Orientation, type RgbaImage } from '../../model/image';
+import { f16ArrayToF32, f32ArrayToF16 } from '../../storage/fp16';
+import type { InferenceBackend } from './backend';
+import { ChatSession, type ChatAnswer, type ChatTurn, type GenerateOptions } from './chat';
+import { compressPixels, embedText } from './compress';
+import { loadModel, releaseModel, type CompileProgress, type LoadedModel } from './model';
+import { Gallery, searchGallery, type SearchHit, type TopKFn } from './search';
+
+/** What the UI shows about the loaded model (structured-cloneable). */
+export interface ModelInfo {
+  modelId: string;
+  name: string;
+  K: number;
+  d: number;
+  /** K' values chat may use (nestedK plus K). */
+  tokenCounts: number[];
+  vocabSize: number;
+  maxPositions: number;
+  imageSize: [number, number];
+  /** Where each session runs ('webgpu', 'wasm', 'cpu'). */
+  devices: { vision: string; embed: string; decoder: string };
+  /** Why the backend is not WebGPU although it was wanted (null otherwise). */
+  fallbackReason: string | null;
+  loadMs: number;
+}
+
+/** One photo's tokens as they are stored: (K, d) fp16 bits and the model they belong to. */
+export interface TokensInput {
+  modelId: string;
+  K: number;
+  d: number;
+  data: Uint16Array | Float32Array; // (K, d) fp16 bits or fp32
+}
+
+export interface CompressResult {
+  modelId: string;
+  K: number;
+  d: number;
+  tokens: Uint16Array; // (K, d) fp16 bits, what the library stores
+  tokensF32: Float32Array; // (K, d) fp32, before rounding
+  embedding: Float32Array; // (d,) fp32, L2-normalised mean over K
+}
+
+export type LoadProgress =
+  | ({ phase: 'download' } & PackageProgress)
+  | ({ phase: 'compile' } & CompileProgress);
+
+export class Engine {
+  private released = false;
+
+  private constructor(readonly model: LoadedModel, readonly info: ModelInfo) {}
+
+  /** Reads and checks the package from `source`, then creates the sessions. */
+  static async load(backend: InferenceBackend, source: PackageSource, opts: { signal?: AbortSignal; onProgress?: (p: LoadProgress) => void } = {}): Promise<Engine> {
+    const t0 = globalThis.performance?.now() ?? Date.now();
+    const pkg = await loadPackage(source, { signal: opts.signal, onProgress: (p) => opts.onProgress?.({ phase: 'download', ...p }) });
+    opts.signal?.throwIfAborted();
+    const model = await loadModel(backend, pkg, (p) => opts.onProgress?.({ phase: 'compile', ...p }));
+    const m = model.manifest;
+    const info: ModelInfo = {
+      modelId: m.modelId, name: m.name, K: model.K, d: model.d, tokenCounts: allowedTokenCounts(m), vocabSize: model.vocab,
+      maxPositions: m.architecture.decoder.maxPositions, imageSize: [...m.preprocessing.size],
+      devices: { vision: model.vision.device, embed: model.embed.device, decoder: model.decoder.device },
+      fallbackReason: backend.fallbackReason
+        ?? [model.vision, model.embed, model.decoder].map((s) => s.fallbackReason ? `${s.name}: ${s.fallbackReason}` : null).find((r) => r) ?? null,
+      loadMs: (globalThis.performance?.now() ?? Date.now()) - t0,
+    };
+    return new Engine(model, info);
+  }
+
+  private get live(): LoadedModel {
+    if (this.released) throw new ModelNotLoadedError('The model was unloaded.');
+    return this.model;
+  }
+
+  /** pixel_values (1, 3, H, W) -> summary tokens and embedding (pass 1). */
+  async compressPixels(pixels: Float32Array): Promise<CompressResult> {
+    const m = this.live;
+    const c = await compressPixels(m, pixels);
+    return { modelId: this.info.modelId, K: m.K, d: m.d, tokens: f32ArrayToF16(c.tokens), tokensF32: c.tokens, embedding: c.embedding };
+  }
+
+  /** Decoded RGBA pixels -> summary tokens (preprocessing per the manifest, then pass 1). */
+  compressImage(image: RgbaImage, orientation: Orientation = 1): Promise<CompressResult> {
+    return this.compressPixels(preprocessImage(image, this.live.manifest.preprocessing, orientation));
+  }
+
+  /** A text query -> its search embedding (d,). */
+  embedText(query: string): Promise<Float32Array> {
+    return embedText(this.live, query);
+  }
+
+  /** Stored tokens -> fp32 (K, d), checking they belong to this model. */
+  tokensF32(t: TokensInput): Float32Array {
+    const m = this.live;
+    if (t.modelId !== this.info.modelId) {
+      throw new TokenMismatchError(`These tokens were made by model "${t.modelId}"; the loaded model is "${this.info.modelId}".`,
+        { data: { tokensModelId: t.modelId, modelId: this.info.modelId } });
+    }
+    if (t.K !== m.K || t.d !== m.d || t.data.length !== t.K * t.d) {
+      throw new TokenMismatchError(`The stored tokens are (${t.K}, ${t.d}) with ${t.data.length} values; this model makes (${m.K}, ${m.d}).`);
+    }
+    return t.data instanceof Float32Array ? t.data : f16ArrayToF32(t.data);
+  }
+
+  /** A chat about one photo; `kPrime` cuts its tokens to the first K' (nested K). */
+  openChat(tokens: TokensInput, opts: { kPrime?: number; history?: readonly ChatTurn[] } = {}): ChatSession {
+    const s = ChatSession.fromTokens(this.live, this.tokensF32(tokens), tokens.K, opts.kPrime ?? tokens.K);
+    if (opts.history?.length) s.restore(opts.history);
+    return s;
+  }
+
+  /** One caption (the manifest's caption question), greedy unless options say otherwise. */
+  async caption(tokens: TokensInput, opts: GenerateOptions & { kPrime?: number } = {}): Promise<ChatAnswer> {
+    const s = this.openChat(tokens, { kPrime: opts.kPrime });
+    try {
+      return await s.answer(this.live.template.captionQuestion, { maxTokens: 80, ...opts });
+    } finally {
+      s.dispose();
+    }
+  }
+
+  /** Ranks `gallery` (stored embeddings of this model) for a text query. */
+  async search(query: string, k: number, gallery: Gallery, topK?: TopKFn): Promise<SearchHit[]> {
+    if (gallery.size > 0 && (gallery.modelId !== this.info.modelId || gallery.d !== this.live.d)) {
+      throw new TokenMismatchError(`The stored embeddings belong to model "${gallery.modelId}" (d=${gallery.d}); the loaded model is "${this.info.modelId}" (d=${this.live.d}).`);
+    }
+    return searchGallery(gallery, await this.embedText(query), k, topK);
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await releaseModel(this.model);
+  }
+}

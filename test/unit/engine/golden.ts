@@ -1,0 +1,92 @@
+// Shared by the Node and browser golden tests: runs the engine over the PyTorch reference set of a model
+// package (golden.json, written by python/fwd2bot/export.py) and returns what it computed, side by side
+// with the reference. The test files assert; this file only computes.
+
+import { compressPixels, embedText } from '../../../src/engine/core/compress';
+import type { Engine } from '../../../src/engine/core/engine';
+
+export interface GoldenAnswer { k: number; question: string; prompt_ids: number[]; ids: number[]; text: string }
+export interface GoldenImage {
+  file: string;
+  pixels_sum: number;
+  pixels_head: number[];
+  vision_tokens_sum: number;
+  vision_tokens_head: number[];
+  compressed: number[][]; // (K, d)
+  embedding: number[]; // (d,)
+  answers: GoldenAnswer[];
+}
+export interface GoldenQuery { query: string; ids: number[]; embedding: number[]; ranking: number[]; scores: number[] }
+export interface Golden {
+  images: GoldenImage[];
+  queries: GoldenQuery[];
+  tolerances: { vision_tokens: number; compressed: number; embedding: number };
+}
+
+export interface ImageRun {
+  file: string;
+  pixelsSum: number;
+  pixelsHead: number[];
+  visionSum: number;
+  visionHead: number[];
+  compressed: Float32Array; // (K, d)
+  embedding: Float32Array; // (d,)
+  answers: { k: number; question: string; promptIds: number[]; ids: number[]; text: string }[];
+}
+export interface GoldenRun {
+  images: ImageRun[];
+  queries: { query: string; ids: number[]; embedding: Float32Array; ranking: number[]; scores: number[] }[];
+}
+
+const CAPTION_MAX = 80;
+const ANSWER_MAX = 12;
+
+export const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+};
+
+/** Runs everything golden.json checks. `pixelsOf(file)` decodes + preprocesses one sample photo. */
+export async function runGolden(engine: Engine, golden: Golden, pixelsOf: (file: string) => Promise<Float32Array>): Promise<GoldenRun> {
+  const model = engine.model;
+  const images: ImageRun[] = [];
+  for (const g of golden.images) {
+    const px = await pixelsOf(g.file);
+    const c = await compressPixels(model, px, { keepVisionTokens: true });
+    const hv = c.visionTokens!;
+    const run: ImageRun = {
+      file: g.file,
+      pixelsSum: px.reduce((s, v) => s + v, 0),
+      pixelsHead: [...px.slice(0, g.pixels_head.length)],
+      visionSum: hv.reduce((s, v) => s + v, 0),
+      visionHead: [...hv.slice(0, g.vision_tokens_head.length)],
+      compressed: c.tokens,
+      embedding: c.embedding,
+      answers: [],
+    };
+    // The reference decodes from fp32 tokens; chatting from the fp16-stored tokens is checked by the tests.
+    const fp32 = { modelId: engine.info.modelId, K: model.K, d: model.d, data: c.tokens };
+    for (const a of g.answers) {
+      const caption = a.question === model.template.captionQuestion;
+      const chat = engine.openChat(fp32, { kPrime: a.k });
+      try {
+        const r = await chat.answer(a.question, { maxTokens: caption ? CAPTION_MAX : ANSWER_MAX });
+        run.answers.push({ k: a.k, question: a.question, promptIds: model.template.turnIds(a.question), ids: r.ids, text: r.text });
+      } finally {
+        chat.dispose();
+      }
+    }
+    images.push(run);
+  }
+  const queries: GoldenRun['queries'] = [];
+  for (const q of golden.queries) {
+    const e = await embedText(model, q.query);
+    // Rank with fp32 embeddings, as the reference does (E @ e_t); the stored fp16 gallery is checked by the tests.
+    const scores = images.map((im) => im.embedding.reduce((s, v, j) => s + v * e[j], 0));
+    const ranking = scores.map((_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b).slice(0, 10);
+    queries.push({ query: q.query, ids: model.template.queryIds(q.query), embedding: e, ranking, scores: ranking.map((i) => scores[i]) });
+  }
+  return { images, queries };
+}
