@@ -1,5 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { engineForApp } from './app/engineAdapter';
+import { modelUrlFromLocation } from './app/modelUrl';
+import { startApp } from './app/start';
 import { getEngine } from './engine/client';
 import { App } from './ui/App';
 import './ui/app.css';
@@ -10,3 +13,5 @@ createRoot(rootEl).render(<StrictMode><App /></StrictMode>);
 
 // Start the engine once, outside React; the client mirrors status and errors into the store.
 getEngine().probe().catch(() => { /* already in the store as a displayed error */ });
+// Open the photo library, resume the indexing queue and load the model (?model=/path/ or /models/default/).
+void startApp({ engine: engineForApp(getEngine()), model: { kind: 'url', url: modelUrlFromLocation() } });
