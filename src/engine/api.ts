@@ -2,6 +2,13 @@
 // (client.ts) forwards to the engine worker (worker.ts) over the typed protocol (protocol.ts, rpc.ts).
 
 import type { GpuAdapterSummary, GpuFeaturesOfInterest, GpuLimitsOfInterest, GpuProbe } from '../gpu/probe';
+import type { EmbeddingMatrix } from '../storage/vectors';
+import type { ChatTurn, StopReason, AnswerStats } from './core/chat';
+import type { ModelInfo as CoreModelInfo, TokensInput } from './core/engine';
+import type { SearchHit } from './core/search';
+import type { Progress } from './protocol';
+
+export type { ChatTurn, StopReason, AnswerStats, TokensInput, SearchHit, EmbeddingMatrix };
 
 interface BackendStatusCommon {
   /** onnxruntime-web version in the worker. */
@@ -35,18 +42,83 @@ export type BackendStatus =
       compute: 'fp32';
     });
 
+/** Where a model package comes from. Relative URLs are resolved against the page by the client. */
+export type ModelSourceSpec =
+  | { kind: 'url'; url: string }
+  | { kind: 'files'; files: File[] } // from <input type="file" webkitdirectory>
+  | { kind: 'directory'; handle: FileSystemDirectoryHandle }; // from showDirectoryPicker()
+
+/** The loaded model's facts (structured-cloneable). */
+export interface ModelInfo extends CoreModelInfo {
+  /** Base URL of the package when it was loaded from a URL (samples and model card live under it). */
+  baseUrl: string | null;
+  /** The backend the decoder really runs on ('webgpu' | 'wasm'). */
+  device: string;
+}
+
+/** Pass 1 of one photo, as the library stores it. */
+export interface CompressResult {
+  modelId: string;
+  K: number;
+  d: number;
+  tokens: Uint16Array; // (K, d) fp16 bits
+  embedding: Uint16Array; // (d,) fp16 bits, L2-normalised mean over K
+  /** Milliseconds spent decoding + preprocessing, and in the model. */
+  decodeMs: number;
+  modelMs: number;
+}
+
+export interface GenerationOptions {
+  /** Most tokens to generate (default 64; captions 80). */
+  maxTokens?: number;
+  /** 0 (default) = greedy. */
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+}
+
+export interface ChatRequest {
+  /** Chats with the same id reuse the worker's KV cache while their history matches what it has read. */
+  chatId: string;
+  tokens: TokensInput;
+  /** Use the first kPrime summary tokens (one of ModelInfo.tokenCounts; default K). */
+  kPrime?: number;
+  /** Earlier turns, oldest first (answerIds make the replay exact when the cache is gone). */
+  history: ChatTurn[];
+  question: string;
+  options?: GenerationOptions;
+}
+
+/** What chat() streams: tokens as they are decoded, then one 'done'. */
+export type ChatEvent =
+  | { kind: 'token'; id: number; delta: string }
+  | { kind: 'done'; ids: number[]; text: string; reason: StopReason; stats: AnswerStats; reusedCache: boolean };
+
+export interface CaptionRequest {
+  tokens: TokensInput;
+  kPrime?: number;
+  options?: GenerationOptions;
+}
+
+export interface CallOpts {
+  signal?: AbortSignal;
+}
+
 export interface EngineApi {
   /** Probes WebGPU and starts ONNX Runtime in the worker; reports the backend really in use. */
   probe(): Promise<BackendStatus>;
-
-  // Later issues add (each with an optional last `opts?: { signal?: AbortSignal }`, kept on the main thread):
-  //   loadModel(modelId: string, opts?): Promise<ModelInfo>
-  //       fetches + checks the model package, creates the sessions; progress goes to the store
-  //   compress(image: Blob, opts?): Promise<SummaryTokens>
-  //       Fwd2Bot pass 1: image -> K summary tokens (K, d) fp16, stored by the caller
-  //   chat(req: ChatRequest, opts?): AsyncIterable<ChatToken>
-  //       pass 2 from stored tokens; tokens stream as they are decoded ('yield' messages)
-  //   caption(photoId: string, opts?): Promise<string>
-  //   embedText(text: string, opts?): Promise<Float32Array>   // (d,) fp32
-  //   search(query: string, k: number, opts?): Promise<SearchHit[]>
+  /** Fetches (or reads) and checks a model package, creates the sessions; progress goes to the store. */
+  loadModel(source: ModelSourceSpec, opts?: CallOpts & { onProgress?: (p: Progress) => void }): Promise<ModelInfo>;
+  /** Pass 1: an image file (JPEG, PNG, WebP, GIF) -> K summary tokens (K, d) fp16 and the embedding. */
+  compress(image: Blob, opts?: CallOpts): Promise<CompressResult>;
+  /** Pass 2 from stored tokens; tokens stream as they are decoded. Breaking out of the loop cancels. */
+  chat(req: ChatRequest, opts?: CallOpts): AsyncIterable<ChatEvent>;
+  /** One caption (the model's caption question). */
+  caption(req: CaptionRequest, opts?: CallOpts): Promise<string>;
+  /** A search query -> its (d,) fp32 embedding. */
+  embedText(text: string, opts?: CallOpts): Promise<Float32Array>;
+  /** Hands the worker the stored embeddings of the loaded model (once, and after the library changes). */
+  setGallery(gallery: EmbeddingMatrix, opts?: CallOpts): Promise<{ size: number; onGpu: boolean }>;
+  /** Top-k photos of the gallery for a text query. */
+  search(query: string, k: number, opts?: CallOpts): Promise<SearchHit[]>;
 }

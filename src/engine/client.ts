@@ -2,9 +2,12 @@
 // errors into the store, so React components only read the store and call these methods.
 
 import { actions } from '../state/store';
-import type { BackendStatus, EngineApi } from './api';
+import type {
+  BackendStatus, CallOpts, CaptionRequest, ChatEvent, ChatRequest, CompressResult, EmbeddingMatrix, EngineApi, ModelInfo,
+  ModelSourceSpec, SearchHit,
+} from './api';
 import { serializeError, WorkerCrashedError } from './errors';
-import type { EngineMethods } from './protocol';
+import type { EngineMethods, Progress } from './protocol';
 import { RpcClient } from './rpc';
 
 export class EngineClient implements EngineApi {
@@ -41,6 +44,53 @@ export class EngineClient implements EngineApi {
       actions.setBackend({ kind: 'failed', error });
       throw e;
     }
+  }
+
+  /** Loads a model package in the worker. Download and compile progress go to the store (modelLoad). */
+  async loadModel(source: ModelSourceSpec, opts: CallOpts & { onProgress?: (p: Progress) => void } = {}): Promise<ModelInfo> {
+    // Relative URLs mean the page's location; the worker's own location differs.
+    const spec: ModelSourceSpec = source.kind === 'url' ? { kind: 'url', url: new URL(source.url, globalThis.location?.href).href } : source;
+    const label = spec.kind === 'url' ? spec.url : spec.kind === 'files' ? 'picked folder' : spec.handle.name;
+    actions.setModelLoad({ modelId: label, progress: { phase: 'start', text: `Loading the model from ${label}`, timeElapsed: 0 } });
+    try {
+      return await this.rpc.call('loadModel', [spec], {
+        signal: opts.signal,
+        onProgress: (progress) => {
+          actions.setModelLoad({ modelId: label, progress });
+          opts.onProgress?.(progress);
+        },
+      });
+    } finally {
+      actions.setModelLoad(null);
+    }
+  }
+
+  compress(image: Blob, opts: CallOpts = {}): Promise<CompressResult> {
+    return this.rpc.call('compress', [image], { signal: opts.signal });
+  }
+
+  chat(req: ChatRequest, opts: CallOpts = {}): AsyncIterable<ChatEvent> {
+    return this.rpc.stream('chat', [req], { signal: opts.signal });
+  }
+
+  caption(req: CaptionRequest, opts: CallOpts = {}): Promise<string> {
+    return this.rpc.call('caption', [req], { signal: opts.signal });
+  }
+
+  embedText(text: string, opts: CallOpts = {}): Promise<Float32Array> {
+    return this.rpc.call('embedText', [text], { signal: opts.signal });
+  }
+
+  setGallery(gallery: EmbeddingMatrix, opts: CallOpts = {}): Promise<{ size: number; onGpu: boolean }> {
+    return this.rpc.call('setGallery', [gallery], { signal: opts.signal });
+  }
+
+  search(query: string, k: number, opts: CallOpts = {}): Promise<SearchHit[]> {
+    return this.rpc.call('search', [query, k], { signal: opts.signal });
+  }
+
+  unloadModel(): Promise<void> {
+    return this.rpc.call('unloadModel', []);
   }
 
   terminate(): void {

@@ -9,7 +9,9 @@
 //
 // ArrayBuffers may be transferred in either direction (see rpc.ts `transfer`). Ids are unique per client.
 
-import type { BackendStatus } from './api';
+import type {
+  BackendStatus, CaptionRequest, ChatEvent, ChatRequest, CompressResult, EmbeddingMatrix, ModelInfo, ModelSourceSpec, SearchHit,
+} from './api';
 
 export type RequestId = number;
 
@@ -51,8 +53,13 @@ export type ServerMessage = ReturnMessage | ThrowMessage | ProgressMessage | Yie
  */
 export interface EngineMethods {
   probe(): Promise<BackendStatus>;
-  // Later issues add, e.g.:
-  //   loadModel(modelId: string): Promise<ModelInfo>
-  //   compress(image: ArrayBuffer /* encoded file, transferred */): Promise<SummaryTokens>
-  //   chat(req: ChatRequest): AsyncIterable<ChatToken>
+  /** Progress: phase 'download' (bytes) then 'compile' (sessions). */
+  loadModel(source: ModelSourceSpec): Promise<ModelInfo>;
+  compress(image: Blob): Promise<CompressResult>;
+  chat(req: ChatRequest): AsyncIterable<ChatEvent>;
+  caption(req: CaptionRequest): Promise<string>;
+  embedText(text: string): Promise<Float32Array>;
+  setGallery(gallery: EmbeddingMatrix): Promise<{ size: number; onGpu: boolean }>;
+  search(query: string, k: number): Promise<SearchHit[]>;
+  unloadModel(): Promise<void>;
 }

@@ -4,8 +4,12 @@
 import { getOrtDevice, selectBackend } from '../gpu/ort';
 import { featuresOfInterest, limitsOfInterest } from '../gpu/probe';
 import type { BackendStatus } from './api';
+import { EngineHost } from './host';
 import type { EngineMethods } from './protocol';
-import { serve, type Endpoint, type Handlers } from './rpc';
+import { serve, transfer, type Endpoint, type Handlers } from './rpc';
+import { createWebBackend } from './webBackend';
+
+const host = new EngineHost(() => createWebBackend());
 
 const handlers: Handlers<EngineMethods> = {
   async probe(ctx): Promise<BackendStatus> {
@@ -34,6 +38,20 @@ const handlers: Handlers<EngineMethods> = {
       deviceFeatures: featuresOfInterest(device.features),
     };
   },
+  loadModel: (ctx, source) => host.loadModel(source, ctx),
+  async compress(ctx, image) {
+    const r = await host.compress(image, ctx);
+    return transfer(r, [r.tokens.buffer, r.embedding.buffer]);
+  },
+  chat: (ctx, req) => host.chat(req, ctx),
+  caption: (ctx, req) => host.caption(req, ctx),
+  async embedText(_ctx, text) {
+    const e = await host.embedText(text);
+    return transfer(e, [e.buffer]);
+  },
+  setGallery: (_ctx, gallery) => host.setGallery(gallery),
+  search: (_ctx, query, k) => host.search(query, k),
+  unloadModel: () => host.unloadModel(),
 };
 
 serve<EngineMethods>(self as unknown as Endpoint, handlers);

@@ -320,3 +320,15 @@ export function gpuBufferOf(t: ort.Tensor): GPUBuffer {
   if (t.location !== 'gpu-buffer') throw new TypeError(`tensor is on '${t.location}', not 'gpu-buffer'`);
   return t.gpuBuffer as GPUBuffer;
 }
+
+/**
+ * A float32 tensor uploaded once into a new GPU buffer on ORT's device (weights-like inputs that many runs
+ * bind: LoRA factors, summary tokens). `dispose()` on the tensor destroys the buffer.
+ */
+export async function uploadFloat32(data: Float32Array, dims: readonly number[]): Promise<ort.Tensor> {
+  const device = await getOrtDevice();
+  const bytes = Math.max(4, data.byteLength);
+  const buffer = device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: ORT_IO_BUFFER_USAGE, label: 'ort.constant' });
+  device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  return ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims, dispose: () => buffer.destroy() });
+}

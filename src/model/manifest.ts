@@ -77,6 +77,8 @@ export interface Manifest {
   files: PackageFile[];
   eval?: string;
   golden?: string;
+  /** Markdown model card (what the model can and cannot do). */
+  modelCard?: string;
 }
 
 // ---- small typed readers: each throws ModelFormatError.forField(path, what is wrong) ----
@@ -274,6 +276,7 @@ export function parseManifest(input: string | unknown): Manifest {
   if (m.quantization !== undefined) out.quantization = obj(m.quantization, 'quantization');
   if (m.eval !== undefined) out.eval = relPath(m, 'eval', '');
   if (m.golden !== undefined) out.golden = relPath(m, 'golden', '');
+  if (m.modelCard !== undefined) out.modelCard = relPath(m, 'modelCard', '');
   return out;
 }
 

@@ -53,9 +53,40 @@ export class KvCache {
   }
 }
 
-/** ids (T,) -> token embeddings (T, d) fp32, through embed_tokens.onnx. */
+/** Vocabularies whose whole embedding table is at most this big are read once and looked up on the CPU. */
+export const EMBED_TABLE_MAX_BYTES = 16 * 2 ** 20;
+const tables = new WeakMap<LoadedModel, Promise<Float32Array | null>>();
+
+/** The (vocab, d) embedding table, read through embed_tokens.onnx once; null when it is too big to keep. */
+function embedTable(model: LoadedModel): Promise<Float32Array | null> {
+  let t = tables.get(model);
+  if (!t) {
+    t = model.vocab * model.d * 4 > EMBED_TABLE_MAX_BYTES ? Promise.resolve(null)
+      : runEmbed(model, Array.from({ length: model.vocab }, (_, i) => i));
+    t.catch(() => tables.delete(model));
+    tables.set(model, t);
+  }
+  return t;
+}
+
+/**
+ * ids (T,) -> token embeddings (T, d) fp32. Small vocabularies: rows of the table embed_tokens.onnx gave
+ * (saves one session run per decoded token); large ones: one embed_tokens.onnx run.
+ */
 export async function embedIds(model: LoadedModel, ids: readonly number[]): Promise<Float32Array> {
   if (ids.length === 0) return new Float32Array(0);
+  const table = await embedTable(model);
+  if (!table) return runEmbed(model, ids);
+  const { d, vocab } = model;
+  const out = new Float32Array(ids.length * d); // (T, d)
+  ids.forEach((id, i) => {
+    if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new RangeError(`token id ${id} is outside the vocabulary (0..${vocab - 1})`);
+    out.set(table.subarray(id * d, (id + 1) * d), i * d);
+  });
+  return out;
+}
+
+async function runEmbed(model: LoadedModel, ids: readonly number[]): Promise<Float32Array> {
   const input = model.backend.int64(BigInt64Array.from(ids, (i) => BigInt(i)), [1, ids.length]); // (1, T) i64
   const out = await model.embed.run({ input_ids: input }, ['inputs_embeds']);
   const e = out.inputs_embeds; // (1, T, d)

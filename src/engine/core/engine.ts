@@ -21,6 +21,20 @@ export interface ModelInfo {
   d: number;
   /** K' values chat may use (nestedK plus K). */
   tokenCounts: number[];
+  /** The manifest's nestedK ([] = K only). */
+  nestedK: number[];
+  /** Bytes of one photo's stored tokens: 2 * K * d (fp16). */
+  bytesPerPhoto: number;
+  /** e.g. { decoder: 'int8', vision: 'int8', compute: 'float32' } */
+  quantization: Record<string, string | number>;
+  /** Package paths of bundled sample photos (samples/*), and of the model card when there is one. */
+  samples: string[];
+  modelCard: string | null;
+  captionQuestion: string;
+  /** Vision patch grid [rows, cols]. */
+  patchGrid: [number, number];
+  /** Where the package was read from, in words. */
+  source: string;
   vocabSize: number;
   maxPositions: number;
   imageSize: [number, number];
@@ -63,9 +77,16 @@ export class Engine {
     const pkg = await loadPackage(source, { signal: opts.signal, onProgress: (p) => opts.onProgress?.({ phase: 'download', ...p }) });
     opts.signal?.throwIfAborted();
     const model = await loadModel(backend, pkg, (p) => opts.onProgress?.({ phase: 'compile', ...p }));
+    // pkg.files (the weights' bytes) are not kept: the sessions hold what they need.
     const m = model.manifest;
+    const patch = m.architecture.vision.patchSize;
     const info: ModelInfo = {
       modelId: m.modelId, name: m.name, K: model.K, d: model.d, tokenCounts: allowedTokenCounts(m), vocabSize: model.vocab,
+      nestedK: [...m.fwd2bot.nestedK], bytesPerPhoto: 2 * model.K * model.d,
+      quantization: Object.fromEntries(Object.entries(m.quantization ?? {}).filter(([, v]) => typeof v === 'string' || typeof v === 'number')) as Record<string, string | number>,
+      samples: m.files.map((f) => f.path).filter((p) => p.startsWith('samples/')).sort(),
+      modelCard: m.modelCard ?? null, captionQuestion: m.chatTemplate.captionQuestion,
+      patchGrid: [Math.floor(m.preprocessing.size[0] / patch), Math.floor(m.preprocessing.size[1] / patch)], source: pkg.source,
       maxPositions: m.architecture.decoder.maxPositions, imageSize: [...m.preprocessing.size],
       devices: { vision: model.vision.device, embed: model.embed.device, decoder: model.decoder.device },
       fallbackReason: backend.fallbackReason

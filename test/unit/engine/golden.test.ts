@@ -64,6 +64,7 @@ describe('golden: Node engine == PyTorch reference', () => {
     for (const [i, g] of golden.images.entries()) {
       for (const [j, a] of g.answers.entries()) {
         const got = run.images[i].answers[j];
+        expect(got.index).toBe(j);
         expect(got.promptIds, `${g.file} ${a.question}`).toEqual(a.prompt_ids);
         expect(got.ids, `${g.file} K'=${a.k} ${a.question}`).toEqual(a.ids);
         expect(got.text).toBe(a.text);

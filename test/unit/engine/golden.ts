@@ -31,7 +31,13 @@ export interface ImageRun {
   visionHead: number[];
   compressed: Float32Array; // (K, d)
   embedding: Float32Array; // (d,)
-  answers: { k: number; question: string; promptIds: number[]; ids: number[]; text: string }[];
+  /** In golden order; `index` is the answer's index in golden.images[i].answers, `maxTokens` what was run. */
+  answers: { index: number; k: number; question: string; promptIds: number[]; ids: number[]; text: string; maxTokens: number }[];
+}
+
+export interface GoldenOptions {
+  /** Which answers to run (default all); returns the token budget, or false to skip (slow backends). */
+  pick?: (a: GoldenAnswer, image: number, index: number) => number | false;
 }
 export interface GoldenRun {
   images: ImageRun[];
@@ -41,6 +47,11 @@ export interface GoldenRun {
 const CAPTION_MAX = 80;
 const ANSWER_MAX = 12;
 
+/** The reference ids an answer run with `maxTokens` must reproduce (greedy decoding: a prefix). */
+export function expectedIds(g: GoldenAnswer, maxTokens: number): number[] {
+  return g.ids.slice(0, maxTokens);
+}
+
 export const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   if (a.length !== b.length) return Infinity;
   let m = 0;
@@ -49,7 +60,7 @@ export const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number =
 };
 
 /** Runs everything golden.json checks. `pixelsOf(file)` decodes + preprocesses one sample photo. */
-export async function runGolden(engine: Engine, golden: Golden, pixelsOf: (file: string) => Promise<Float32Array>): Promise<GoldenRun> {
+export async function runGolden(engine: Engine, golden: Golden, pixelsOf: (file: string) => Promise<Float32Array>, opts: GoldenOptions = {}): Promise<GoldenRun> {
   const model = engine.model;
   const images: ImageRun[] = [];
   for (const g of golden.images) {
@@ -68,12 +79,15 @@ export async function runGolden(engine: Engine, golden: Golden, pixelsOf: (file:
     };
     // The reference decodes from fp32 tokens; chatting from the fp16-stored tokens is checked by the tests.
     const fp32 = { modelId: engine.info.modelId, K: model.K, d: model.d, data: c.tokens };
-    for (const a of g.answers) {
-      const caption = a.question === model.template.captionQuestion;
+    for (const [index, a] of g.answers.entries()) {
+      const full = a.question === model.template.captionQuestion ? CAPTION_MAX : ANSWER_MAX;
+      const picked = opts.pick ? opts.pick(a, images.length, index) : full;
+      if (picked === false) continue;
+      const maxTokens = Math.min(picked, full);
       const chat = engine.openChat(fp32, { kPrime: a.k });
       try {
-        const r = await chat.answer(a.question, { maxTokens: caption ? CAPTION_MAX : ANSWER_MAX });
-        run.answers.push({ k: a.k, question: a.question, promptIds: model.template.turnIds(a.question), ids: r.ids, text: r.text });
+        const r = await chat.answer(a.question, { maxTokens });
+        run.answers.push({ index, k: a.k, question: a.question, promptIds: model.template.turnIds(a.question), ids: r.ids, text: r.text, maxTokens });
       } finally {
         chat.dispose();
       }

@@ -1,0 +1,202 @@
+// The engine as the worker runs it: one loaded model (Engine) at a time, chat sessions by chat id (their KV
+// caches live on while the history matches; least recently used ones are freed), and the gallery of stored
+// embeddings for search (on the GPU with the similarityTopK kernel when WebGPU is in use, a JS scan
+// otherwise). Kept apart from worker.ts so tests can drive it inside the page.
+
+import { directoryHandleSource, pickedFilesSource, urlSource, type DirectoryHandleLike, type PackageSource } from '../model/package';
+import { f32ArrayToF16 } from '../storage/fp16';
+import type { EmbeddingMatrix } from '../storage/vectors';
+import type {
+  CaptionRequest, ChatEvent, ChatRequest, CompressResult, ModelInfo, ModelSourceSpec, SearchHit,
+} from './api';
+import type { InferenceBackend } from './core/backend';
+import type { ChatSession, ChatTurn } from './core/chat';
+import { Engine, type LoadProgress, type TokensInput } from './core/engine';
+import { Gallery, type TopKFn } from './core/search';
+import { ModelNotLoadedError } from './errors';
+import { decodeImage } from './imageDecode';
+import type { Progress } from './protocol';
+
+export interface HostContext {
+  readonly signal: AbortSignal;
+  progress(p: Omit<Progress, 'timeElapsed'>): void;
+}
+
+/** Chat sessions kept with their KV caches. */
+export const MAX_OPEN_CHATS = 4;
+const now = () => performance.now();
+const mb = (n: number) => (n / 2 ** 20).toFixed(n < 10 * 2 ** 20 ? 1 : 0);
+
+interface OpenChat { session: ChatSession; modelId: string; kPrime: number; tokens: Uint16Array | Float32Array }
+
+interface GpuGallery {
+  topK: TopKFn;
+  /** Largest k the kernel returns; larger searches use the JS scan. */
+  maxK: number;
+  destroy(): void;
+}
+
+function sourceOf(spec: ModelSourceSpec): PackageSource {
+  switch (spec.kind) {
+    case 'url': return urlSource(spec.url);
+    case 'files': return pickedFilesSource(spec.files);
+    case 'directory': return directoryHandleSource(spec.handle as unknown as DirectoryHandleLike);
+  }
+}
+
+export function progressText(p: LoadProgress): Omit<Progress, 'timeElapsed'> {
+  if (p.phase === 'download') {
+    return { phase: 'download', loaded: p.loaded, total: p.total, text: p.file ? `Loading ${p.file} (${mb(p.loaded)} / ${mb(p.total)} MB)` : `Loaded ${mb(p.total)} MB, checked` };
+  }
+  return { phase: 'compile', loaded: p.done, total: p.total, text: p.file ? `Preparing ${p.file} (${p.done + 1} of ${p.total})` : 'Model ready' };
+}
+
+function sameHistory(a: readonly ChatTurn[], b: readonly ChatTurn[]): boolean {
+  return a.length === b.length && a.every((t, i) => t.question === b[i].question && t.answer === b[i].answer);
+}
+
+function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export class EngineHost {
+  private engine: Engine | null = null;
+  private info: ModelInfo | null = null;
+  private backend: Promise<InferenceBackend> | null = null;
+  private readonly chats = new Map<string, OpenChat>(); // insertion order = least recently used first
+  private gallery: { cpu: Gallery; gpu: GpuGallery | null } | null = null;
+
+  constructor(private readonly makeBackend: () => Promise<InferenceBackend>) {}
+
+  get model(): ModelInfo | null {
+    return this.info;
+  }
+
+  private requireEngine(): Engine {
+    if (!this.engine) throw new ModelNotLoadedError();
+    return this.engine;
+  }
+
+  async loadModel(spec: ModelSourceSpec, ctx: HostContext): Promise<ModelInfo> {
+    const backend = await (this.backend ??= this.makeBackend());
+    await this.unloadModel();
+    const engine = await Engine.load(backend, sourceOf(spec), { signal: ctx.signal, onProgress: (p) => ctx.progress(progressText(p)) });
+    if (ctx.signal.aborted) {
+      await engine.release();
+      ctx.signal.throwIfAborted();
+    }
+    this.engine = engine;
+    this.info = {
+      ...engine.info,
+      baseUrl: spec.kind === 'url' ? (spec.url.endsWith('/') ? spec.url : `${spec.url}/`) : null,
+      device: engine.info.devices.decoder,
+    };
+    return this.info;
+  }
+
+  async unloadModel(): Promise<void> {
+    for (const c of this.chats.values()) c.session.dispose();
+    this.chats.clear();
+    this.gallery?.gpu?.destroy();
+    this.gallery = null;
+    const e = this.engine;
+    this.engine = null;
+    this.info = null;
+    await e?.release();
+  }
+
+  async compress(image: Blob, ctx: HostContext): Promise<CompressResult> {
+    const engine = this.requireEngine();
+    const t0 = now();
+    const rgba = await decodeImage(image, engine.info.imageSize, (image as File).name ? `"${(image as File).name}"` : 'The image');
+    ctx.signal.throwIfAborted();
+    const t1 = now();
+    const c = await engine.compressImage(rgba); // orientation was applied by the browser's decoder
+    return { modelId: c.modelId, K: c.K, d: c.d, tokens: c.tokens, embedding: f32ArrayToF16(c.embedding), decodeMs: t1 - t0, modelMs: now() - t1 };
+  }
+
+  private chatFor(req: ChatRequest): { chat: OpenChat; reused: boolean } {
+    const engine = this.requireEngine();
+    const kPrime = req.kPrime ?? req.tokens.K;
+    const open = this.chats.get(req.chatId);
+    const reused = open !== undefined && open.modelId === req.tokens.modelId && open.kPrime === kPrime
+      && sameValues(open.tokens, req.tokens.data) && sameHistory(open.session.turns, req.history);
+    this.chats.delete(req.chatId);
+    let chat: OpenChat;
+    if (reused) chat = open!;
+    else {
+      open?.session.dispose();
+      chat = { session: engine.openChat(req.tokens, { kPrime, history: req.history }), modelId: req.tokens.modelId, kPrime, tokens: req.tokens.data.slice() };
+    }
+    this.chats.set(req.chatId, chat);
+    while (this.chats.size > MAX_OPEN_CHATS) {
+      const [id, oldest] = this.chats.entries().next().value as [string, OpenChat];
+      oldest.session.dispose();
+      this.chats.delete(id);
+    }
+    return { chat, reused };
+  }
+
+  async *chat(req: ChatRequest, ctx: HostContext): AsyncGenerator<ChatEvent> {
+    const { chat, reused } = this.chatFor(req);
+    const it = chat.session.ask(req.question, { ...req.options, signal: ctx.signal });
+    let finished = false;
+    try {
+      let r = await it.next();
+      while (!r.done) {
+        yield { kind: 'token', id: r.value.id, delta: r.value.delta };
+        r = await it.next();
+      }
+      finished = true;
+      yield { kind: 'done', ids: r.value.ids, text: r.value.text, reason: r.value.reason, stats: r.value.stats, reusedCache: reused };
+    } finally {
+      if (!finished) await it.return(undefined as never); // records the partial answer in the session
+    }
+  }
+
+  async caption(req: CaptionRequest, ctx: HostContext): Promise<string> {
+    const r = await this.requireEngine().caption(req.tokens as TokensInput, { ...req.options, kPrime: req.kPrime, signal: ctx.signal });
+    return r.text;
+  }
+
+  embedText(text: string): Promise<Float32Array> {
+    return this.requireEngine().embedText(text);
+  }
+
+  /** Keeps the stored embeddings for search; uploads them to the GPU when the decoder runs on WebGPU. */
+  async setGallery(m: EmbeddingMatrix): Promise<{ size: number; onGpu: boolean }> {
+    const engine = this.requireEngine();
+    const cpu = new Gallery(m);
+    this.gallery?.gpu?.destroy();
+    this.gallery = { cpu, gpu: null };
+    if (engine.info.devices.decoder === 'webgpu' && cpu.size > 0 && m.d % 2 === 0) {
+      this.gallery.gpu = await gpuGallery(m);
+    }
+    return { size: cpu.size, onGpu: this.gallery.gpu !== null };
+  }
+
+  async search(query: string, k: number): Promise<SearchHit[]> {
+    const engine = this.requireEngine();
+    if (!this.gallery) throw new Error('search() needs the stored embeddings first: call setGallery().');
+    const gpu = this.gallery.gpu;
+    return engine.search(query, k, this.gallery.cpu, gpu && k <= gpu.maxK ? gpu.topK : undefined);
+  }
+}
+
+/** The gallery in GPU memory, searched with the similarityTopK kernel (loaded only where WebGPU exists). */
+async function gpuGallery(m: EmbeddingMatrix): Promise<GpuGallery> {
+  const [{ getOrtDevice }, k] = await Promise.all([import('../gpu/ort'), import('../kernels/similarityTopK')]);
+  const device = await getOrtDevice();
+  const store = k.createEmbeddingStore(device, { d: m.d, dtype: 'f16', initialCapacity: m.photoIds.length });
+  k.appendEmbeddings(store, m.data);
+  return {
+    maxK: k.TOPK_MAX_K,
+    topK: async (query, kk) => {
+      const r = await k.searchTopK(store, query, kk);
+      return { indices: r.indices, scores: r.scores };
+    },
+    destroy: () => k.destroyEmbeddingStore(store),
+  };
+}
