@@ -1,7 +1,7 @@
-// EXIF orientation (tag 0x0112 of IFD0) from a TIFF block (a PNG eXIf chunk) or a JPEG's APP1 "Exif" segment.
+// EXIF orientation (tag 0x0112 of IFD0) from a TIFF block, e.g. a PNG eXIf chunk.
 // Pure and defensive: the input is untrusted; anything malformed gives 1 (as stored), never an exception.
 // Browsers apply orientation themselves (createImageBitmap(..., { imageOrientation: 'from-image' }));
-// the Node CLI uses this.
+// the Node CLI reads it from PNG files.
 
 import type { Orientation } from './image';
 
@@ -29,27 +29,6 @@ export function orientationFromTiff(b: Uint8Array, start = 0, end = b.length): O
       const v = u16(e + 8);
       return v >= 1 && v <= 8 ? (v as Orientation) : 1;
     }
-  }
-  return 1;
-}
-
-/** Orientation from JPEG bytes (first APP1 Exif segment); 1 when absent or not a JPEG. */
-export function orientationFromJpeg(b: Uint8Array): Orientation {
-  if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return 1;
-  let i = 2;
-  for (let seg = 0; seg < 256 && i + 4 <= b.length; seg++) {
-    if (b[i] !== 0xff) return 1;
-    const marker = b[i + 1];
-    if (marker === 0xff) { i++; continue; }
-    if (marker === 0xd9 || marker === 0xda) return 1;
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { i += 2; continue; }
-    const len = (b[i + 2] << 8) | b[i + 3];
-    if (len < 2) return 1;
-    const s = i + 4, e = Math.min(i + 2 + len, b.length);
-    if (marker === 0xe1 && e - s >= 6 && b[s] === 0x45 && b[s + 1] === 0x78 && b[s + 2] === 0x69 && b[s + 3] === 0x66 && b[s + 4] === 0 && b[s + 5] === 0) {
-      return orientationFromTiff(b, s + 6, e);
-    }
-    i += 2 + len;
   }
   return 1;
 }
