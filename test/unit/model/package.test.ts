@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { ModelFormatError, ModelLoadError } from '../../../src/model/errors';
 import {
-  derivedModelId, loadPackage, memorySource, pickedFilesSource, requiredFiles, urlSource, type PackageProgress,
+  derivedModelId, directoryHandleSource, loadPackage, memorySource, pickedFilesSource, requiredFiles, urlSource,
+  type DirectoryHandleLike, type PackageProgress,
 } from '../../../src/model/package';
 
 const dir = fileURLToPath(new URL('../../fixtures/tiny-package/', import.meta.url));
@@ -124,6 +125,27 @@ describe('sources', () => {
     const pkg = await loadPackage(pickedFilesSource(picked));
     expect(pkg.source).toBe('the folder you picked (models/tiny)');
     expect(pkg.files.get('decoder.onnx')!.length).toBeGreaterThan(1000);
+  });
+
+  test('directoryHandleSource walks subfolders of a picked directory and names missing files', async () => {
+    const files = fixtureFiles();
+    const notFound = () => Object.assign(new Error('A requested file or directory could not be found.'), { name: 'NotFoundError' });
+    const dirAt = (prefix: string, name: string): DirectoryHandleLike => ({
+      name,
+      async getDirectoryHandle(n) {
+        if (![...files.keys()].some((k) => k.startsWith(`${prefix}${n}/`))) throw notFound();
+        return dirAt(`${prefix}${n}/`, n);
+      },
+      async getFileHandle(n) {
+        const b = files.get(prefix + n);
+        if (!b) throw notFound();
+        return { getFile: async () => ({ name: n, size: b.length, arrayBuffer: async () => b.slice().buffer }) };
+      },
+    });
+    const src = directoryHandleSource(dirAt('', 'tiny-package'));
+    expect((await src.read('samples/sample_01.png')).length).toBe(files.get('samples/sample_01.png')!.length);
+    await expect(src.read('layers/nope.onnx')).rejects.toThrow('"layers/nope.onnx" is not a valid model file: is missing from the folder you picked (tiny-package)');
+    expect((await loadPackage(src)).manifest.name).toBe('fwd2bot-synthetic-tiny');
   });
 
   test('pickedFilesSource without a manifest says which folder to choose', () => {
