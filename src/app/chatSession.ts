@@ -12,10 +12,13 @@ import { isAbort, reasonOf } from './report';
 import { requireEngine, requireLibrary } from './services';
 
 let current: AbortController | null = null;
+/** The engine keeps the KV cache of a conversation under this key while its history matches. */
+let session = crypto.randomUUID();
 
 /** Shows the photo's latest chat (or none yet). */
 export async function openChat(photoId: string): Promise<void> {
   stopAnswer();
+  session = crypto.randomUUID();
   chatActions.opened(photoId, null, []);
   const chats = await listChats(requireLibrary(), photoId);
   if (chatStore.getState().photoId !== photoId) return;
@@ -27,6 +30,7 @@ export async function openChat(photoId: string): Promise<void> {
 export function newChat(): void {
   const { photoId } = chatStore.getState();
   stopAnswer();
+  session = crypto.randomUUID();
   if (photoId) chatActions.opened(photoId, null, []);
 }
 
@@ -55,7 +59,7 @@ export async function ask(question: string, opts: { caption?: boolean } = {}): P
     const useK = k !== null && k <= stored.K ? k : stored.K;
     const history: ChatTurn[] = caption ? [] : turns;
     const stream = requireEngine().chat(
-      { tokens: { modelId: stored.modelId, K: stored.K, d: stored.d, data: stored.data }, k: useK, history, question: q, ...(caption ? { caption: true } : maxTokens !== null ? { maxTokens } : {}) },
+      { tokens: { modelId: stored.modelId, K: stored.K, d: stored.d, data: stored.data }, k: useK, history, question: q, ...(caption ? { caption: true } : { session, ...(maxTokens !== null ? { maxTokens } : {}) }) },
       { signal: ctrl.signal },
     );
     for await (const piece of stream) {
@@ -75,12 +79,12 @@ export async function ask(question: string, opts: { caption?: boolean } = {}): P
   try {
     const lib = requireLibrary();
     const id = chatId ?? (await createChat(lib, photoId, now)).id;
-    const saved = await appendTurns(lib, id, [{ role: 'user', text: q, at: now }, { role: 'assistant', text, at: Date.now() }]);
+    const saved = await appendTurns(lib, id, [{ role: 'user', text: q, at: now }, { role: 'assistant', text: text.trim(), at: Date.now() }]);
     if (chatStore.getState().photoId === photoId) chatActions.answered(saved.id, saved.turns);
   } catch (e) {
     if (chatStore.getState().photoId === photoId) chatActions.failed(`The answer was not saved: ${reasonOf(e)}`);
   }
-  return text;
+  return text.trim();
 }
 
 /** Asks the model's caption question. */

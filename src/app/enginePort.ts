@@ -40,6 +40,8 @@ export interface ModelInfo {
   patchGrid: [number, number];
   /** The backend the model's sessions run on ('webgpu' | 'wasm' | ...). */
   device: string;
+  /** What this engine can do beyond indexing, chat and search. */
+  capabilities: { attentionMap: boolean };
 }
 
 /** One photo's stored summary tokens, as the engine takes them back for pass 2. */
@@ -73,6 +75,8 @@ export interface ChatInput {
   maxTokens?: number;
   /** A caption request (the question is the model's caption question; the engine's caption length applies). */
   caption?: boolean;
+  /** Same key for the turns of one conversation: the engine keeps its KV cache while the history matches. */
+  session?: string;
 }
 
 /** What the summary tokens attended to in pass 1: (rows, cols) over the vision patch grid, values in [0, 1]. */

@@ -2,12 +2,14 @@
 import { useEffect, useState } from 'react';
 import type { AttentionMap } from '../../app/enginePort';
 import { photoBlob } from '../../app/photoImages';
+import { useModel } from '../../state/model';
 import { HeatmapButton } from './HeatmapButton';
 import { HeatmapOverlay } from './HeatmapOverlay';
 
 export function PhotoImage({ photoId, name, indexed }: { photoId: string; name: string; indexed: boolean }) {
   const [url, setUrl] = useState<string | null>(null);
   const [map, setMap] = useState<AttentionMap | null>(null);
+  const canAttend = useModel((m) => m.kind === 'ready' && m.info.capabilities.attentionMap);
   useEffect(() => {
     let live = true;
     let made: string | null = null;
@@ -28,7 +30,13 @@ export function PhotoImage({ photoId, name, indexed }: { photoId: string; name: 
         {url ? <img src={url} alt={name} /> : <span className="thumb thumb-empty photo-placeholder" role="img" aria-label={name} />}
         {map && <HeatmapOverlay map={map} />}
       </div>
-      {indexed && <figcaption><HeatmapButton photoId={photoId} map={map} onMap={setMap} /></figcaption>}
+      {indexed && (
+        <figcaption>
+          {canAttend
+            ? <HeatmapButton photoId={photoId} map={map} onMap={setMap} />
+            : <span className="muted small">Heatmap: this engine does not report the summary tokens' attention yet.</span>}
+        </figcaption>
+      )}
     </figure>
   );
 }

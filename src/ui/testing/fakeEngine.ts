@@ -13,7 +13,7 @@ export const FAKE_MODEL: ModelInfo = {
   baseUrl: '/test/fixtures/tiny-package/', K: 2, d: 4, nestedK: [1, 2],
   quantization: { decoder: 'int8', vision: 'none', compute: 'float32' }, bytesPerPhoto: 16,
   samples: ['samples/sample_00.png', 'samples/sample_01.png', 'samples/sample_02.png', 'samples/sample_03.png'],
-  modelCard: 'MODEL_CARD.md', captionQuestion: 'describe the image .', imageSize: [64, 64], patchGrid: [4, 4], device: 'wasm',
+  modelCard: 'MODEL_CARD.md', captionQuestion: 'describe the image .', imageSize: [64, 64], patchGrid: [4, 4], device: 'wasm', capabilities: { attentionMap: true },
 };
 
 const COLOURS: Record<string, [number, number, number]> = {
