@@ -8,6 +8,11 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { chromiumArgs } from '../../vitest.browser.config';
 
 const baseUrl = inject('baseUrl');
+// The app loads a model at start; the tiny test package is served with the build (the default model,
+// public/models/default/, exists only once training has been exported).
+const appUrl = `${baseUrl}?model=${inject('fixtureModelUrl')}`;
+// onnxruntime-web prints its own warnings (level W) through console.error when it creates a session.
+const ORT_WARNING = /\[W:onnxruntime:/;
 const shots = resolve(import.meta.dirname, '../../artifacts/e2e');
 mkdirSync(shots, { recursive: true });
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -17,10 +22,10 @@ async function open(browser: Browser, colorScheme: 'light' | 'dark' = 'light'): 
   const context = await browser.newContext({ colorScheme, viewport: { width: 900, height: 640 } });
   const page = await context.newPage();
   const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  page.on('console', (m) => { if (m.type() === 'error' && !ORT_WARNING.test(m.text())) errors.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('response', (r) => { if (r.status() >= 400) errors.push(`http ${r.status()}: ${r.url()}`); });
-  await page.goto(baseUrl);
+  await page.goto(appUrl);
   return { page, errors };
 }
 

@@ -1,7 +1,9 @@
 // E2E global setup: build the app with Vite's JS API into a temporary folder, serve it with `vite preview`
 // on a free port, and hand the URL to the tests (`inject('baseUrl')`). Teardown closes the server and
-// deletes the build.
-import { mkdtemp, rm } from 'node:fs/promises';
+// deletes the build. The tiny test model package is copied into the build at /test/fixtures/tiny-package/
+// (the production build serves only public/ and dist), so tests open the app with
+// `?model=/test/fixtures/tiny-package/` (`inject('fixtureModelUrl')`).
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +14,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** e.g. http://127.0.0.1:41234/ */
     baseUrl: string;
+    /** Path of the tiny test model package inside the served build. */
+    fixtureModelUrl: string;
   }
 }
 
@@ -22,6 +26,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Own folder per run, so concurrent builds (dev, other runs) never overwrite each other's dist/.
   const outDir = await mkdtemp(join(tmpdir(), 'fwd2bot-e2e-'));
   await build({ root, configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  const fixtureModelUrl = '/test/fixtures/tiny-package/';
+  await cp(join(root, 'test/fixtures/tiny-package'), join(outDir, fixtureModelUrl), { recursive: true });
   const server = await preview({
     root, configFile, logLevel: 'warn',
     build: { outDir },
@@ -29,6 +35,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   const { port } = server.httpServer.address() as AddressInfo;
   project.provide('baseUrl', `http://127.0.0.1:${port}/`);
+  project.provide('fixtureModelUrl', fixtureModelUrl);
   return async () => {
     await server.close();
     await rm(outDir, { recursive: true, force: true });
