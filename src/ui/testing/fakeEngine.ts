@@ -57,7 +57,8 @@ export interface FakeEngineOptions {
 }
 
 export class FakeEngine implements AppEngine {
-  readonly info: ModelInfo;
+  /** The model it loads (tests may swap it to simulate loading another package). */
+  info: ModelInfo;
   compressCalls = 0;
   readonly chatInputs: ChatInput[] = [];
   loads: ModelSource[] = [];
