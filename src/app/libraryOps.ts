@@ -3,7 +3,7 @@
 
 import { viewActions } from '../state/view';
 import {
-  clearLibrary, deletePhotos, exportLibrary, importLibrary, LIBRARY_FILE_EXTENSION, reindexStale, retryPhoto,
+  clearLibrary, deletePhotos, exportLibrary, getSettings, importLibrary, LIBRARY_FILE_EXTENSION, reindexStale, retryPhoto,
   updateSettings, type ImportReport as LibraryImportReport,
 } from '../storage';
 import type { Settings } from '../storage/records';
@@ -52,4 +52,8 @@ export async function clearAllData(): Promise<void> {
 
 export async function setKeepOriginals(keep: boolean): Promise<Settings> {
   return updateSettings(requireLibrary(), { keepOriginals: keep });
+}
+
+export async function readSettings(): Promise<Settings> {
+  return getSettings(requireLibrary());
 }

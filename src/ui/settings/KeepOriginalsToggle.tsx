@@ -1,14 +1,12 @@
 // Keep original files after indexing (costs space; allows re-indexing with another model).
 import { useEffect, useState } from 'react';
-import { setKeepOriginals } from '../../app/libraryOps';
+import { readSettings, setKeepOriginals } from '../../app/libraryOps';
 import { reportError } from '../../app/report';
-import { services } from '../../app/services';
-import { getSettings } from '../../storage';
 
 export function KeepOriginalsToggle() {
   const [keep, setKeep] = useState<boolean | null>(null);
   useEffect(() => {
-    if (services.lib) getSettings(services.lib).then((s) => setKeep(s.keepOriginals), () => {});
+    readSettings().then((s) => setKeep(s.keepOriginals), () => {});
   }, []);
   return (
     <label className="toggle">
