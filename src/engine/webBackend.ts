@@ -34,6 +34,11 @@ export async function createWebBackend(opts: WebBackendOptions = {}): Promise<In
         release: () => s.release(),
       };
     },
+    async kernelAttention(shape) {
+      if (kind !== 'webgpu') return null;
+      const { kernelAttentionFactory } = await import('./kernelAttention');
+      return kernelAttentionFactory(shape);
+    },
     float32(data: Float32Array, dims: readonly number[]): BackendTensor {
       return new Tensor('float32', data, dims) as unknown as BackendTensor;
     },

@@ -67,7 +67,11 @@ export interface Manifest {
     layout: 'NCHW';
     alpha: 'composite-on-white';
   };
-  graphs: { vision: { file: string }; embed: { file: string }; decoder: { file: string } };
+  graphs: {
+    vision: { file: string }; embed: { file: string }; decoder: { file: string };
+    /** Optional per-layer split of the decoder (docs/MODEL_PACKAGE.md "Per-layer graphs"): the kernel decoder path. */
+    layers?: { pre: string[]; post: string[]; final: string };
+  };
   tensors: {
     summaryTokens: { file: string; dtype: 'float32'; shape: [number, number] }; // (K, d)
     /** Adapter name -> its factors (one raw little-endian fp32 file per adapter). */
@@ -232,7 +236,16 @@ export function parseManifest(input: string | unknown): Manifest {
 
   const g = obj(m.graphs, 'graphs');
   const graph = (key: string) => ({ file: relPath(obj(g[key], `graphs.${key}`), 'file', `graphs.${key}.`) });
-  const graphs = { vision: graph('vision'), embed: graph('embed'), decoder: graph('decoder') };
+  const graphs: Manifest['graphs'] = { vision: graph('vision'), embed: graph('embed'), decoder: graph('decoder') };
+  if (g.layers !== undefined) {
+    const lo = obj(g.layers, 'graphs.layers');
+    const list = (key: 'pre' | 'post') => arr(lo, key, 'graphs.layers.').map((_, i, a) => relPath(a as unknown as Json, String(i), `graphs.layers.${key}.`));
+    const pre = list('pre'), post = list('post');
+    if (pre.length !== decoder.layers || post.length !== decoder.layers) {
+      throw ModelFormatError.forField('graphs.layers', `must list ${decoder.layers} pre and post graphs (one per decoder layer), got ${pre.length} and ${post.length}`);
+    }
+    graphs.layers = { pre, post, final: relPath(lo, 'final', 'graphs.layers.') };
+  }
 
   const ts = obj(m.tensors, 'tensors');
   const st = obj(ts.summaryTokens, 'tensors.summaryTokens');
@@ -265,7 +278,8 @@ export function parseManifest(input: string | unknown): Manifest {
     return { path: relPath(fo, 'path', `files.${i}.`), bytes: int(fo, 'bytes', `files.${i}.`, 0), sha256: sha };
   });
   const listed = new Set(files.map((x) => x.path));
-  const needed = [graphs.vision.file, graphs.embed.file, graphs.decoder.file, summaryTokens.file, ...Object.values(lora).map((l) => l.file)];
+  const needed = [graphs.vision.file, graphs.embed.file, graphs.decoder.file, summaryTokens.file, ...Object.values(lora).map((l) => l.file),
+    ...(graphs.layers ? [...graphs.layers.pre, ...graphs.layers.post, graphs.layers.final] : [])];
   for (const n of needed) if (!listed.has(n)) throw ModelFormatError.forField('files', `does not list "${n}" (every file the model reads needs a size and sha256)`);
 
   const out: Manifest = {

@@ -50,7 +50,8 @@ export interface ModelPackage {
 /** The files the engine reads, in the order they are fetched (small first: the tokenizer fails fastest). */
 export function requiredFiles(m: Manifest): string[] {
   const list = [TOKENIZER_FILE, m.tensors.summaryTokens.file, ...Object.values(m.tensors.lora).map((l) => l.file),
-    m.graphs.embed.file, m.graphs.vision.file, m.graphs.decoder.file];
+    m.graphs.embed.file, m.graphs.vision.file, m.graphs.decoder.file,
+    ...(m.graphs.layers ? [...m.graphs.layers.pre, ...m.graphs.layers.post, m.graphs.layers.final] : [])];
   return [...new Set(list)];
 }
 

@@ -43,6 +43,11 @@ export interface SessionOptions {
 }
 
 export interface InferenceBackend {
+  /**
+   * The WGSL attention of the kernel decoder path (WebGPU only; absent or null elsewhere). `shape` is the
+   * decoder's (layers, Hq, Hkv, hd).
+   */
+  kernelAttention?(shape: import('./kernelDecoder').AttentionShape): Promise<import('./kernelDecoder').LayerAttentionFactory | null>;
   /** 'webgpu' | 'wasm' (onnxruntime-web) | 'cpu' (onnxruntime-node). */
   readonly kind: string;
   /** Why the backend is not WebGPU although it was asked for (shown in the UI); null otherwise. */

@@ -5,7 +5,8 @@
 //   embedding e = mean over K of H^c, L2-normalised (d,)
 
 import { readFloat32 } from './backend';
-import { concatRows, embedIds, KvCache, runDecoder } from './decoder';
+import { concatRows, embedIds, KvCache, readAttentionMap, runDecoder } from './decoder';
+import type { AttentionMapResult, DecoderPath } from './kernelDecoder';
 import type { LoadedModel } from './model';
 
 export interface Compressed {
@@ -56,25 +57,52 @@ export function fixedEmbeddings(model: LoadedModel): Promise<{ bos: Float32Array
   return p;
 }
 
+export interface PassOneOptions {
+  /** Decoder path (default: the model's choice). 'cpu' = per-layer graphs with the JS attention. */
+  path?: DecoderPath | 'cpu';
+  /** The Table-12 option: prompt + summary tokens attend to each other (per-layer paths only). */
+  bidirectional?: boolean;
+}
+
 /** Pass 1 on any block (vision tokens or query embeddings) in place of the image: -> H^c (K, d). */
-export async function passOne(model: LoadedModel, block: Float32Array): Promise<Float32Array> {
+export async function passOne(model: LoadedModel, block: Float32Array, opts: PassOneOptions = {}): Promise<Float32Array> {
+  return (await passOneRun(model, block, opts)).tokens;
+}
+
+async function passOneRun(model: LoadedModel, block: Float32Array, opts: PassOneOptions & { map?: { perToken: boolean } }): Promise<{ tokens: Float32Array; map?: AttentionMapResult }> {
   const { K, d } = model;
   const { bos, prompt } = await fixedEmbeddings(model);
   const embeds = concatRows([bos, block, prompt, model.summaryTokens]); // (1 + n + P + K, d)
   const T = embeds.length / d;
-  const cache = KvCache.empty(model);
+  const n = block.length / d;
+  const cache = KvCache.empty(model, opts.path);
   try {
-    const r = await runDecoder(model, { embeds, cache, pass: 'compress', hiddenFrom: T - K, keepCache: false });
-    return r.hidden!;
+    const r = await runDecoder(model, {
+      embeds, cache, pass: 'compress', hiddenFrom: T - K, keepCache: false,
+      mask: opts.bidirectional ? { bidirectionalBlock: { start: 1 + n, end: T } } : undefined,
+      map: opts.map ? { rowStart: T - K, rows: K, keyStart: 1, keys: n } : undefined,
+    });
+    return { tokens: r.hidden!, map: opts.map ? await readAttentionMap(cache, opts.map.perToken) : undefined };
   } finally {
     cache.dispose();
   }
 }
 
+/**
+ * Pass 1 on vision tokens (V, d) with the attention map of the summary tokens over them (paper Fig. 4):
+ * heat (V) = mean over summary tokens, heads and layers of the softmax probabilities; perToken (K, V)
+ * when asked. Runs the per-layer graphs: the WGSL kernels on WebGPU, the JS attention elsewhere.
+ */
+export async function passOneWithMap(model: LoadedModel, visionTokens: Float32Array, opts: PassOneOptions & { perToken?: boolean } = {}): Promise<{ tokens: Float32Array; heat: Float32Array; perToken?: Float32Array; path: 'kernels' | 'cpu' }> {
+  const path = opts.path === 'ort' || opts.path === undefined ? (model.layers?.kernels ? 'kernels' : 'cpu') : opts.path;
+  const r = await passOneRun(model, visionTokens, { ...opts, path, map: { perToken: opts.perToken ?? false } });
+  return { tokens: r.tokens, heat: r.map!.heat, perToken: r.map!.perToken, path };
+}
+
 /** Image pixels -> summary tokens and their embedding. */
-export async function compressPixels(model: LoadedModel, pixels: Float32Array, opts: { keepVisionTokens?: boolean } = {}): Promise<Compressed> {
+export async function compressPixels(model: LoadedModel, pixels: Float32Array, opts: { keepVisionTokens?: boolean } & PassOneOptions = {}): Promise<Compressed> {
   const hv = await visionTokens(model, pixels);
-  const tokens = await passOne(model, hv);
+  const tokens = await passOne(model, hv, opts);
   const out: Compressed = { tokens, embedding: searchEmbedding(tokens, model.K, model.d) };
   if (opts.keepVisionTokens) out.visionTokens = hv;
   return out;

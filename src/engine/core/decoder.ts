@@ -7,19 +7,38 @@
 
 import { ContextFullError } from '../errors';
 import { numel, readFloat32, type BackendTensor, type NamedBackendTensors } from './backend';
+import { CpuLayerAttention, runLayered, type AttentionMapResult, type AttentionMaskSpec, type DecoderPath, type LayerAttention, type MapSpec } from './kernelDecoder';
 import type { LoadedModel, Pass } from './model';
 
 export class KvCache {
   private disposed = false;
+  private moved = false;
   private constructor(
     /** past_key_values.* -> (1, kvH, length, hd) */
     private readonly tensors: NamedBackendTensors,
     /** P: positions already in the cache. */
     readonly length: number,
+    /** The per-layer path's caches (kernel decoder): appended in place, owned by the newest KvCache. */
+    readonly layered: LayerAttention | null = null,
   ) {}
 
-  /** A zero-length cache (P = 0): fresh CPU tensors (1, kvH, 0, hd). */
-  static empty(model: LoadedModel): KvCache {
+  /**
+   * A zero-length cache (P = 0) for the model's decoder path: fresh CPU tensors (1, kvH, 0, hd) for
+   * decoder.onnx, or empty per-layer caches for the kernel path (`path` overrides the model's choice;
+   * 'cpu' = the per-layer graphs with the JS attention).
+   */
+  static empty(model: LoadedModel, path?: DecoderPath | 'cpu'): KvCache {
+    const p = path ?? model.layers?.path ?? 'ort';
+    if (p !== 'ort') {
+      const l = model.layers;
+      if (!l) throw new Error('this model package has no per-layer graphs (manifest graphs.layers)');
+      const capacity = model.manifest.architecture.decoder.maxPositions;
+      if (p === 'kernels') {
+        if (!l.kernels) throw new Error('the kernel decoder needs WebGPU');
+        return new KvCache({}, 0, l.kernels(capacity));
+      }
+      return new KvCache({}, 0, new CpuLayerAttention(model, l.shape, capacity));
+    }
     const t: NamedBackendTensors = {};
     for (const n of model.pastNames) t[n] = model.backend.float32(new Float32Array(0), [1, model.kvHeads, 0, model.headDim]);
     return new KvCache(t, 0);
@@ -37,18 +56,33 @@ export class KvCache {
   }
 
   feeds(): NamedBackendTensors {
-    if (this.disposed) throw new Error('this KV cache was already released');
+    if (this.disposed || this.moved) throw new Error('this KV cache was already released');
     return this.tensors;
   }
 
-  /** Where the cache lives ('gpu-buffer' on WebGPU once a run produced it). */
+  /** The per-layer caches after a run appended `added` positions: a new KvCache takes them over. */
+  extendLayered(added: number): KvCache {
+    if (!this.layered || this.disposed || this.moved) throw new Error('this KV cache was already released');
+    this.moved = true;
+    return new KvCache({}, this.length + added, this.layered);
+  }
+
+  /** Where the cache lives ('gpu-buffer' on WebGPU once a run produced it, or with the kernel decoder). */
   get location(): string {
+    if (this.layered) return this.layered.kind === 'kernels' ? 'gpu-buffer' : 'cpu';
     return Object.values(this.tensors)[0]?.location ?? 'cpu';
+  }
+
+  /** Which decoder this cache belongs to. */
+  get path(): DecoderPath | 'cpu' {
+    return this.layered ? (this.layered.kind === 'kernels' ? 'kernels' : 'cpu') : 'ort';
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.moved) return; // a newer KvCache owns the per-layer caches
+    this.layered?.dispose();
     for (const t of Object.values(this.tensors)) t.dispose();
   }
 }
@@ -116,6 +150,10 @@ export interface DecoderRequest {
   hiddenFrom?: number;
   /** Return the extended cache (default true). */
   keepCache?: boolean;
+  /** Attention masks (per-layer path only: decoder.onnx takes none). */
+  mask?: AttentionMaskSpec;
+  /** Accumulate this attention map block (per-layer path only); read it with `readAttentionMap(cache)`. */
+  map?: MapSpec;
 }
 
 export interface DecoderResult {
@@ -135,6 +173,15 @@ export async function runDecoder(model: LoadedModel, req: DecoderRequest): Promi
       { data: { positions: req.cache.length + T, maxPositions: max } });
   }
   const keep = req.keepCache !== false;
+  if (req.cache.layered) {
+    if (!model.layers) throw new Error('this model package has no per-layer graphs');
+    const r = await runLayered(model, model.layers, {
+      embeds: req.embeds, state: req.cache.layered, pass: req.pass, logits: req.logits, hiddenFrom: req.hiddenFrom,
+      mask: req.mask, map: req.map, keep,
+    });
+    return keep ? { ...r, cache: req.cache.extendLayered(T) } : r;
+  }
+  if (req.mask || req.map) throw new Error('decoder.onnx takes no attention masks or maps: use the per-layer path (KvCache.empty(model, "kernels" | "cpu"))');
   const fetches: string[] = [];
   if (req.logits) fetches.push('logits');
   if (req.hiddenFrom !== undefined) fetches.push('hidden_states');
@@ -168,4 +215,10 @@ export async function runDecoder(model: LoadedModel, req: DecoderRequest): Promi
     for (const t of owned) t.dispose();
   }
   return result;
+}
+
+/** Reads (and resets) the attention map a run with `map` accumulated in this cache's per-layer state. */
+export function readAttentionMap(cache: KvCache, perToken = false): Promise<AttentionMapResult> {
+  if (!cache.layered) throw new Error('only the per-layer decoder path accumulates attention maps');
+  return cache.layered.readMap(perToken);
 }

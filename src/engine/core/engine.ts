@@ -9,7 +9,9 @@ import { preprocessImage, type Orientation, type RgbaImage } from '../../model/i
 import { f16ArrayToF32, f32ArrayToF16 } from '../../storage/fp16';
 import type { InferenceBackend } from './backend';
 import { ChatSession, type ChatAnswer, type ChatTurn, type GenerateOptions } from './chat';
-import { compressPixels, embedText } from './compress';
+import { compressPixels, embedText, passOneWithMap, visionTokens } from './compress';
+import { chooseDecoderPath } from './decoderChoice';
+import type { DecoderPath } from './kernelDecoder';
 import { loadModel, releaseModel, type CompileProgress, type LoadedModel } from './model';
 import { Gallery, searchGallery, type SearchHit, type TopKFn } from './search';
 
@@ -43,6 +45,32 @@ export interface ModelInfo {
   /** Why the backend is not WebGPU although it was wanted (null otherwise). */
   fallbackReason: string | null;
   loadMs: number;
+  /** (Always set by Engine.load; optional for older callers.) The decoder chat and pass 1 run on: per-layer graphs + WGSL attention kernels, or decoder.onnx. */
+  decoderPath?: DecoderPath;
+  /** Why that one, in words (on WebGPU: the timings measured at load). */
+  decoderPathReason?: string;
+  /** How attention maps are computed: WGSL kernels, JS on the CPU, or not at all (no per-layer graphs). */
+  attentionMaps?: 'kernels' | 'cpu' | 'unavailable';
+}
+
+/** The pass-1 attention of the summary tokens over the image's patches (paper Fig. 4). */
+export interface AttentionMapOutput {
+  /** Vision patch grid [rows, cols]; heat is row-major over it. */
+  grid: [number, number];
+  /** (V) mean over summary tokens, heads and layers of the attention probability on each patch. */
+  heat: Float32Array;
+  /** (K, V) per summary token, when asked. */
+  perToken?: Float32Array;
+  K: number;
+  /** Where it was computed. */
+  path: 'kernels' | 'cpu';
+}
+
+export interface EngineLoadOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: LoadProgress) => void;
+  /** 'auto' (default): on WebGPU measure both decoders and keep the faster; else force one. */
+  decoderPath?: 'auto' | DecoderPath;
 }
 
 /** One photo's tokens as they are stored: (K, d) fp16 bits and the model they belong to. */
@@ -72,13 +100,26 @@ export class Engine {
   private constructor(readonly model: LoadedModel, readonly info: ModelInfo) {}
 
   /** Reads and checks the package from `source`, then creates the sessions. */
-  static async load(backend: InferenceBackend, source: PackageSource, opts: { signal?: AbortSignal; onProgress?: (p: LoadProgress) => void } = {}): Promise<Engine> {
+  static async load(backend: InferenceBackend, source: PackageSource, opts: EngineLoadOptions = {}): Promise<Engine> {
     const t0 = globalThis.performance?.now() ?? Date.now();
     const pkg = await loadPackage(source, { signal: opts.signal, onProgress: (p) => opts.onProgress?.({ phase: 'download', ...p }) });
     opts.signal?.throwIfAborted();
     const model = await loadModel(backend, pkg, (p) => opts.onProgress?.({ phase: 'compile', ...p }));
     // pkg.files (the weights' bytes) are not kept: the sessions hold what they need.
     const m = model.manifest;
+    let choice: { path: DecoderPath; reason: string } = { path: 'ort', reason: 'the package has no per-layer graphs' };
+    if (model.layers) {
+      const want = opts.decoderPath ?? 'auto';
+      try {
+        if (want === 'auto') choice = await chooseDecoderPath(model);
+        else if (want === 'kernels' && !model.layers.kernels) choice = { path: 'ort', reason: 'asked for the WGSL kernels, but they need WebGPU' };
+        else choice = { path: want, reason: 'chosen by the caller' };
+      } catch (e) {
+        choice = { path: 'ort', reason: `the kernel decoder failed at load: ${e instanceof Error ? e.message : String(e)}` };
+      }
+      model.layers.path = choice.path;
+      model.layers.reason = choice.reason;
+    }
     const patch = m.architecture.vision.patchSize;
     const info: ModelInfo = {
       modelId: m.modelId, name: m.name, K: model.K, d: model.d, tokenCounts: allowedTokenCounts(m), vocabSize: model.vocab,
@@ -92,6 +133,8 @@ export class Engine {
       fallbackReason: backend.fallbackReason
         ?? [model.vision, model.embed, model.decoder].map((s) => s.fallbackReason ? `${s.name}: ${s.fallbackReason}` : null).find((r) => r) ?? null,
       loadMs: (globalThis.performance?.now() ?? Date.now()) - t0,
+      decoderPath: choice.path, decoderPathReason: choice.reason,
+      attentionMaps: !model.layers ? 'unavailable' : model.layers.kernels ? 'kernels' : 'cpu',
     };
     return new Engine(model, info);
   }
@@ -111,6 +154,23 @@ export class Engine {
   /** Decoded RGBA pixels -> summary tokens (preprocessing per the manifest, then pass 1). */
   compressImage(image: RgbaImage, orientation: Orientation = 1): Promise<CompressResult> {
     return this.compressPixels(preprocessImage(image, this.live.manifest.preprocessing, orientation));
+  }
+
+  /** pixel_values (1, 3, H, W) -> the pass-1 attention map over the patches (and the summary tokens). */
+  async attentionMapPixels(pixels: Float32Array, opts: { perToken?: boolean } = {}): Promise<AttentionMapOutput & { tokens: Float32Array }> {
+    const m = this.live;
+    if (!m.layers) throw new Error('This model package has no per-layer graphs (manifest graphs.layers), which attention maps need.');
+    const hv = await visionTokens(m, pixels);
+    const r = await passOneWithMap(m, hv, { perToken: opts.perToken });
+    const V = hv.length / m.d;
+    const [rows, cols] = this.info.patchGrid;
+    const grid: [number, number] = rows * cols === V ? [rows, cols] : [1, V];
+    return { grid, heat: r.heat, perToken: r.perToken, K: m.K, path: r.path, tokens: r.tokens };
+  }
+
+  /** Decoded RGBA pixels -> the pass-1 attention map (preprocessing per the manifest). */
+  attentionMapImage(image: RgbaImage, opts: { perToken?: boolean } = {}, orientation: Orientation = 1): Promise<AttentionMapOutput & { tokens: Float32Array }> {
+    return this.attentionMapPixels(preprocessImage(image, this.live.manifest.preprocessing, orientation), opts);
   }
 
   /** A text query -> its search embedding (d,). */

@@ -8,6 +8,7 @@ import { TOKENIZER_FILE, type ModelPackage } from '../../model/package';
 import { ChatTemplate } from '../../model/template';
 import { Tokenizer } from '../../model/tokenizer';
 import type { BackendSession, InferenceBackend, NamedBackendTensors } from './backend';
+import { loraFeeds, type LayerSessions } from './kernelDecoder';
 
 export type Pass = 'compress' | 'generate';
 
@@ -26,6 +27,8 @@ export interface LoadedModel {
   /** past_key_values.{i}.{key,value} in input order, and the matching present.* outputs. */
   readonly pastNames: readonly string[];
   readonly presentNames: readonly string[];
+  /** The per-layer graphs (kernel decoder path) when the package has them (manifest graphs.layers). */
+  readonly layers?: LayerSessions;
   /** Shape facts used everywhere. */
   readonly d: number;
   readonly K: number;
@@ -154,9 +157,39 @@ export async function loadModel(backend: InferenceBackend, pkg: ModelPackage, on
     };
     const compress = await bind('compress');
     const generate = m.fwd2bot.stageForPass.generate === m.fwd2bot.stageForPass.compress ? compress : await bind('generate');
+    let layers: LayerSessions | undefined;
+    const lg = m.graphs.layers;
+    if (lg) {
+      const make = async (f: string, gpuOutputs?: string[]) => {
+        const s = await backend.createSession(file(f), { name: f, gpuOutputs });
+        sessions.push(s);
+        return s;
+      };
+      const pre: BackendSession[] = [], post: BackendSession[] = [];
+      for (let i = 0; i < dec.layers; i++) {
+        pre.push(await make(lg.pre[i], ['q', 'k', 'v']));
+        requireNames(pre[i], lg.pre[i], 'input', ['hidden', 'position_ids']);
+        requireNames(pre[i], lg.pre[i], 'output', ['q', 'k', 'v']);
+        post.push(await make(lg.post[i], ['hidden_out']));
+        requireNames(post[i], lg.post[i], 'input', ['hidden', 'attn']);
+        requireNames(post[i], lg.post[i], 'output', ['hidden_out']);
+      }
+      const final = await make(lg.final);
+      requireNames(final, lg.final, 'output', ['logits', 'hidden_states']);
+      const feeds = (a: NamedBackendTensors) => ({
+        pre: pre.map((s, i) => loraFeeds(s, a, lg.pre[i])), post: post.map((s, i) => loraFeeds(s, a, lg.post[i])),
+      });
+      const shape = { layers: dec.layers, Hq: dec.heads, Hkv: dec.kvHeads, hd: dec.headDim };
+      const onGpu = [...pre, ...post].every((s) => s.device === 'webgpu');
+      const kernels = onGpu && backend.kernelAttention ? await backend.kernelAttention(shape) : null;
+      layers = {
+        pre, post, final, feeds: { compress: feeds(compress), generate: feeds(generate) }, shape, kernels,
+        path: 'ort', reason: kernels ? 'not measured yet' : 'the WGSL kernels need WebGPU',
+      };
+    }
     return {
       manifest: m, tokenizer, template: new ChatTemplate(m, tokenizer), backend, vision, embed, decoder, summaryTokens,
-      adapters: { compress, generate }, pastNames, presentNames,
+      adapters: { compress, generate }, pastNames, presentNames, layers,
       d, K, vocab: dec.vocabSize, kvHeads: dec.kvHeads, headDim: dec.headDim,
     };
   } catch (e) {
@@ -175,5 +208,7 @@ export async function releaseModel(model: LoadedModel): Promise<void> {
       t.dispose();
     }
   }
-  await Promise.all([model.vision.release(), model.embed.release(), model.decoder.release()]);
+  const l = model.layers;
+  await Promise.all([model.vision.release(), model.embed.release(), model.decoder.release(),
+    ...(l ? [...l.pre, ...l.post, l.final].map((s) => s.release()) : [])]);
 }
