@@ -3,11 +3,13 @@
 // an import of 500 photos is a handful of store updates, not 500.
 
 import { libraryActions } from '../state/library';
+import { searchActions } from '../state/search';
 import { viewActions } from '../state/view';
 import { getPhotos, listPhotos, type PhotoCursor } from '../storage';
 import type { Library } from '../storage/library';
 import type { StorageEvent } from '../storage/events';
 import type { PhotoRecord } from '../storage/records';
+import { forgetThumbnails } from './photoImages';
 import { reportError } from './report';
 
 const PAGE = 2000;
@@ -58,7 +60,11 @@ export function syncLibrary(lib: Library, onWork: () => void): LibrarySync {
       const upserts: PhotoRecord[] = [];
       records.forEach((r, i) => (r ? upserts.push(r) : gone.push(ids[i])));
       libraryActions.patch(upserts, gone);
-      if (gone.length) viewActions.forget(gone);
+      if (gone.length) {
+        viewActions.forget(gone);
+        searchActions.forget(gone);
+        forgetThumbnails(gone);
+      }
     } catch (e) {
       reportError(e, 'storage');
     }
@@ -75,6 +81,7 @@ export function syncLibrary(lib: Library, onWork: () => void): LibrarySync {
           fullReload = true;
           viewActions.select([]);
           viewActions.openPhoto(null);
+          searchActions.clear();
         } else if (kind === 'imported') fullReload = true;
         else if (kind === 'photos-deleted') for (const id of photoIds) { removed.add(id); changed.delete(id); }
         else if (kind === 'photos-added' || kind === 'photos-updated') for (const id of photoIds) changed.add(id);

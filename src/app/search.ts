@@ -67,8 +67,9 @@ export async function runSearch(query: SearchQuery | null = searchStore.getState
     if (mine !== seq) return;
     const { topK, threshold } = searchStore.getState();
     if (m.d > 0 && vector.length !== m.d) throw new RangeError(`The query embedding has ${vector.length} values but the photos' have ${m.d}.`);
-    const ranked = m.d === 0 ? [] : topKCosine(m.rows, m.d, vector, topK, threshold, skip === null ? -1 : m.photoIds.indexOf(skip));
-    searchActions.done(ranked.map((r) => ({ photoId: m.photoIds[r.index], score: r.score })), m.photoIds.length);
+    const skipRow = skip === null ? -1 : m.photoIds.indexOf(skip);
+    const ranked = m.d === 0 ? [] : topKCosine(m.rows, m.d, vector, topK, threshold, skipRow);
+    searchActions.done(ranked.map((r) => ({ photoId: m.photoIds[r.index], score: r.score })), m.photoIds.length - (skipRow >= 0 ? 1 : 0));
   } catch (e) {
     if (mine !== seq || ctrl.signal.aborted) return;
     searchActions.failed(reasonOf(e));

@@ -43,6 +43,15 @@ export const searchActions = {
   failed(message: string): void {
     searchStore.setState({ status: 'failed', hits: [], message });
   },
+  /** Deleted photos leave the results (and a "like this photo" search about one of them ends). */
+  forget(ids: Iterable<string>): void {
+    const gone = new Set(ids);
+    searchStore.setState((s) => {
+      if (s.query?.kind === 'similar' && gone.has(s.query.photoId)) return { query: null, status: 'idle', hits: [], searched: 0, message: null };
+      const hits = s.hits.filter((h) => !gone.has(h.photoId));
+      return hits.length === s.hits.length ? s : { hits, searched: Math.max(0, s.searched - (s.hits.length - hits.length)) };
+    });
+  },
   clear(): void {
     searchStore.setState({ query: null, status: 'idle', hits: [], searched: 0, message: null });
   },

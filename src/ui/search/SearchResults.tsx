@@ -2,7 +2,7 @@
 import { useLibrary } from '../../state/library';
 import { searchActions, useSearch } from '../../state/search';
 import { viewActions } from '../../state/view';
-import { formatScore } from '../format';
+import { formatScore, plural } from '../format';
 import { Thumbnail } from '../gallery/Thumbnail';
 import { FindSimilarButton } from './FindSimilarButton';
 
@@ -38,7 +38,7 @@ export function SearchResults() {
           );
         })}
       </ol>
-      {status === 'done' && hits.length > 0 && <p className="muted">Compared with {searched} indexed photos.</p>}
+      {status === 'done' && hits.length > 0 && <p className="muted">Compared with {plural(searched, 'indexed photo')}.</p>}
     </div>
   );
 }
