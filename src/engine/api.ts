@@ -100,6 +100,27 @@ export interface CaptionRequest {
   options?: GenerationOptions;
 }
 
+/** attentionMap(): the pass-1 attention of the summary tokens over the photo's patches (paper Fig. 4). */
+export interface AttentionMapResult {
+  /** Patch grid [rows, cols]; heat is row-major over it (V = rows * cols). */
+  grid: [number, number];
+  /** (V) mean over the K summary tokens, heads and layers of the attention probability on each patch. */
+  heat: Float32Array;
+  /** (K, V) per summary token, when asked with perToken. */
+  perToken?: Float32Array;
+  K: number;
+  /** Computed by the WGSL kernels (WebGPU) or in JS on the CPU (wasm). */
+  path: 'kernels' | 'cpu';
+  /** Milliseconds decoding + preprocessing, and in the model. */
+  decodeMs: number;
+  modelMs: number;
+}
+
+export interface AttentionMapOptions {
+  /** Also return the (K, V) per-summary-token maps. */
+  perToken?: boolean;
+}
+
 export interface CallOpts {
   signal?: AbortSignal;
 }
@@ -121,4 +142,6 @@ export interface EngineApi {
   setGallery(gallery: EmbeddingMatrix, opts?: CallOpts): Promise<{ size: number; onGpu: boolean }>;
   /** Top-k photos of the gallery for a text query. */
   search(query: string, k: number, opts?: CallOpts): Promise<SearchHit[]>;
+  /** Pass 1 of an image file with its attention map (heatmap over the photo); see ModelInfo.attentionMaps. */
+  attentionMap(image: Blob, opts?: CallOpts & AttentionMapOptions): Promise<AttentionMapResult>;
 }

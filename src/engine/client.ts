@@ -3,7 +3,7 @@
 
 import { actions } from '../state/store';
 import type {
-  BackendStatus, CallOpts, CaptionRequest, ChatEvent, ChatRequest, CompressResult, EmbeddingMatrix, EngineApi, ModelInfo,
+  AttentionMapOptions, AttentionMapResult, BackendStatus, CallOpts, CaptionRequest, ChatEvent, ChatRequest, CompressResult, EmbeddingMatrix, EngineApi, ModelInfo,
   ModelSourceSpec, SearchHit,
 } from './api';
 import { serializeError, WorkerCrashedError } from './errors';
@@ -87,6 +87,10 @@ export class EngineClient implements EngineApi {
 
   search(query: string, k: number, opts: CallOpts = {}): Promise<SearchHit[]> {
     return this.rpc.call('search', [query, k], { signal: opts.signal });
+  }
+
+  attentionMap(image: Blob, opts: CallOpts & AttentionMapOptions = {}): Promise<AttentionMapResult> {
+    return this.rpc.call('attentionMap', [image, { perToken: opts.perToken }], { signal: opts.signal });
   }
 
   unloadModel(): Promise<void> {

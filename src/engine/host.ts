@@ -7,7 +7,7 @@ import { directoryHandleSource, pickedFilesSource, urlSource, type DirectoryHand
 import { f32ArrayToF16 } from '../storage/fp16';
 import type { EmbeddingMatrix } from '../storage/vectors';
 import type {
-  CaptionRequest, ChatEvent, ChatRequest, CompressResult, ModelInfo, ModelSourceSpec, SearchHit,
+  AttentionMapOptions, AttentionMapResult, CaptionRequest, ChatEvent, ChatRequest, CompressResult, ModelInfo, ModelSourceSpec, SearchHit,
 } from './api';
 import type { InferenceBackend } from './core/backend';
 import type { ChatSession, ChatTurn } from './core/chat';
@@ -115,6 +115,17 @@ export class EngineHost {
     const t1 = now();
     const c = await engine.compressImage(rgba); // orientation was applied by the browser's decoder
     return { modelId: c.modelId, K: c.K, d: c.d, tokens: c.tokens, embedding: f32ArrayToF16(c.embedding), decodeMs: t1 - t0, modelMs: now() - t1 };
+  }
+
+  /** Pass 1 of an image file with the summary tokens' attention map over its patches. */
+  async attentionMap(image: Blob, opts: AttentionMapOptions, ctx: HostContext): Promise<AttentionMapResult> {
+    const engine = this.requireEngine();
+    const t0 = now();
+    const rgba = await decodeImage(image, engine.info.imageSize, (image as File).name ? `"${(image as File).name}"` : 'The image');
+    ctx.signal.throwIfAborted();
+    const t1 = now();
+    const r = await engine.attentionMapImage(rgba, { perToken: opts.perToken });
+    return { grid: r.grid, heat: r.heat, perToken: r.perToken, K: r.K, path: r.path, decodeMs: t1 - t0, modelMs: now() - t1 };
   }
 
   private chatFor(req: ChatRequest): { chat: OpenChat; reused: boolean } {

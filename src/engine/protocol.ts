@@ -10,7 +10,7 @@
 // ArrayBuffers may be transferred in either direction (see rpc.ts `transfer`). Ids are unique per client.
 
 import type {
-  BackendStatus, CaptionRequest, ChatEvent, ChatRequest, CompressResult, EmbeddingMatrix, ModelInfo, ModelSourceSpec, SearchHit,
+  AttentionMapOptions, AttentionMapResult, BackendStatus, CaptionRequest, ChatEvent, ChatRequest, CompressResult, EmbeddingMatrix, ModelInfo, ModelSourceSpec, SearchHit,
 } from './api';
 
 export type RequestId = number;
@@ -62,4 +62,5 @@ export interface EngineMethods {
   setGallery(gallery: EmbeddingMatrix): Promise<{ size: number; onGpu: boolean }>;
   search(query: string, k: number): Promise<SearchHit[]>;
   unloadModel(): Promise<void>;
+  attentionMap(image: Blob, opts: AttentionMapOptions): Promise<AttentionMapResult>;
 }

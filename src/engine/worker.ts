@@ -52,6 +52,10 @@ const handlers: Handlers<EngineMethods> = {
   setGallery: (_ctx, gallery) => host.setGallery(gallery),
   search: (_ctx, query, k) => host.search(query, k),
   unloadModel: () => host.unloadModel(),
+  async attentionMap(ctx, image, opts) {
+    const r = await host.attentionMap(image, opts, ctx);
+    return transfer(r, [r.heat.buffer, ...(r.perToken ? [r.perToken.buffer] : [])]);
+  },
 };
 
 serve<EngineMethods>(self as unknown as Endpoint, handlers);
