@@ -4,8 +4,7 @@
 //                webgpu EP (GPU-buffer inputs and outputs on both sides), prefill and decode, at the
 //                tiny model's shapes (Hq 8, Hkv 4, hd 32; pass 1 is ~88 tokens)
 //   preprocess   preprocess.wgsl vs the CPU path (preprocess.ref.ts), photo -> 64x64 box and 224x224 bilinear
-// The decoder-level comparison (custom-attention decoder vs ORT-only decoder) needs the exported
-// per-layer graphs and is not measured here yet.
+// The decoder-level comparison (kernel decoder vs ORT-only decoder.onnx) is bench/decoder.bench.browser.ts.
 // Writes bench/results/kernels.json.
 // Run: nice -n 10 npx vitest run --config vitest.bench.config.ts bench/kernels.bench.browser.ts
 
@@ -75,7 +74,7 @@ beforeAll(async () => {
   results.shaderF16 = device.features.has('shader-f16');
   results.note = 'Medians of wall time on ORT\'s device (submit to queue idle / result read back), 2 shared CPU cores; '
     + 'on SwiftShader the "GPU" is the same CPU, so ratios say nothing about a real GPU. ratio = other / kernel (>1: kernel faster).';
-  results.decoder = 'not measured: the custom-attention decoder vs ORT-only decoder comparison needs the exported per-layer graphs';
+  results.decoder = 'see bench/results/decoder.json (bench/decoder.bench.browser.ts)';
   await Promise.all([warmAttention(device, 32), warmPreprocess(device), warmSimilarityTopK(device, 'f16', 10)]);
 });
 
