@@ -21,7 +21,7 @@ export function toModelInfo(e: EngineModelInfo): ModelInfo {
     imageSize: e.imageSize,
     patchGrid: e.patchGrid,
     device: e.device,
-    capabilities: { attentionMap: false },
+    capabilities: { attentionMap: e.attentionMaps !== undefined && e.attentionMaps !== 'unavailable' },
   };
 }
 
@@ -70,7 +70,9 @@ export function engineForApp(engine: EngineApi): AppEngine {
 
     embedText: (text, opts = {}) => engine.embedText(text, opts),
 
-    // The engine does not expose pass-1 attention yet (src/kernels/attentionMap exists); the UI says so.
-    attentionMap: async () => null,
+    async attentionMap(image, opts = {}) {
+      const r = await engine.attentionMap(image, opts);
+      return { rows: r.grid[0], cols: r.grid[1], values: r.heat };
+    },
   };
 }

@@ -79,7 +79,8 @@ export interface ChatInput {
   session?: string;
 }
 
-/** What the summary tokens attended to in pass 1: (rows, cols) over the vision patch grid, values in [0, 1]. */
+/** What the summary tokens attended to in pass 1: (rows, cols) over the vision patch grid (attention mass, any
+ *  non-negative scale; the overlay normalises it). */
 export interface AttentionMap {
   rows: number;
   cols: number;

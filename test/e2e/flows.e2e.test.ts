@@ -3,7 +3,7 @@
 // deterministic, and golden.json holds PyTorch's greedy answers and search rankings):
 //   load the model -> model card -> drop the 4 sample photos + a text file + a truncated JPEG (a real
 //   DataTransfer on a drop event) -> the photos index, the bad files are listed with reasons -> reload:
-//   everything is still there -> a golden search query ranks its scene in the top 3 -> open it, ask a golden
+//   everything is still there -> a golden search query ranks its scene in the top 3 -> open it (heatmap), ask a golden
 //   question: the streamed answer equals the golden answer (K' = K, then K' = 1 with the slider) -> delete
 //   a photo (and it stays deleted after a reload). Screenshots of each step go to artifacts/e2e/flow-*.png.
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -167,6 +167,14 @@ describe('flows with the tiny model package', () => {
     const dialog = page.locator('dialog[open]');
     await dialog.waitFor();
     expect(await dialog.locator('.dialog-title').textContent()).toBe(sampleName(q.ranking[0]));
+    // The heatmap: pass-1 attention of the summary tokens over the 4x4 patch grid, drawn over the photo.
+    await dialog.getByRole('button', { name: 'Show heatmap' }).click();
+    await page.waitForFunction(() => {
+      const c = document.querySelector<HTMLCanvasElement>('dialog[open] [data-testid="heatmap"]');
+      return c !== null && c.width === 4 && c.height === 4;
+    }, undefined, { timeout: 60_000 });
+    expect(await dialog.getByRole('button', { name: 'Hide heatmap' }).getAttribute('aria-pressed')).toBe('true');
+    await shot(page, '06b-heatmap');
     // The golden answers were generated with at most 12 new tokens.
     await dialog.getByLabel('Longest answer').selectOption('12');
 
