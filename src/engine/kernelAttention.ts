@@ -44,6 +44,8 @@ class GpuLayerAttention implements LayerAttention {
     const { Hq, hd, layers } = this.shape;
     const { S } = a;
     const cache = this.caches[a.layer];
+    // The caches are fp32; an fp16 export would need f16 caches (the kernels support them) — not wired yet.
+    if (a.q.type !== 'float32') throw new Error(`the kernel decoder takes float32 q/k/v, pre_${a.layer} gives ${a.q.type}`);
     const q = gpuBufferOf(a.q as unknown as OrtTensor);
     const out = acquireAttentionOutput(this.device, S, Hq, hd);
     this.runBuffers.push(out);
