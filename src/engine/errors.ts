@@ -9,6 +9,7 @@ import {
   DeviceLostError, OrtSessionError, ShaderF16SupportError, WebGPUNotAvailableError, type HintedErrorOptions,
 } from '../gpu/errors';
 import { ImageDecodeError, ModelFormatError, ModelLoadError } from '../model/errors';
+import { HintedError } from '../shared/hintedError';
 import type { SerializedError } from './protocol';
 
 export { DeviceLostError, OrtSessionError, ShaderF16SupportError, WebGPUNotAvailableError, type HintedErrorOptions };
@@ -16,16 +17,8 @@ export { DeviceLostError, OrtSessionError, ShaderF16SupportError, WebGPUNotAvail
 export { ImageDecodeError, ModelFormatError, ModelLoadError };
 
 /** Base of the engine's own errors (same shape as the GPU layer's GpuError). */
-// Names are string literals, not `new.target.name`: the production build minifies class names.
-export class EngineError extends Error {
+export class EngineError extends HintedError {
   override readonly name: string = 'EngineError';
-  readonly hint: string;
-  readonly data: Record<string, unknown> | undefined;
-  constructor(message: string, defaultHint: string, opts: HintedErrorOptions = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.hint = opts.hint ?? defaultHint;
-    this.data = opts.data;
-  }
 }
 
 /** The browser refused to store more (IndexedDB / Cache quota). */

@@ -4,26 +4,13 @@
 // small base. The engine's error registry (src/engine/errors.ts) knows them by `name` and re-creates
 // them on the main thread with the same class, message, hint and data.
 
-/** Shape every named error of ours shares, so it can cross the worker boundary structurally. */
-export interface HintedErrorOptions {
-  /** What the user can do about it; shown under the message. Each class has a default. */
-  hint?: string;
-  /** Small, structured-cloneable facts (file name, adapter, limits) for display and tests. */
-  data?: Record<string, unknown>;
-  cause?: unknown;
-}
+import { HintedError, type HintedErrorOptions } from '../shared/hintedError';
+
+export type { HintedErrorOptions };
 
 /** Base of the GPU layer's errors: `(message, { hint, data })`, the constructor signature the registry uses. */
-// Names are string literals, not `new.target.name`: the production build minifies class names.
-export class GpuError extends Error {
+export class GpuError extends HintedError {
   override readonly name: string = 'GpuError';
-  readonly hint: string;
-  readonly data: Record<string, unknown> | undefined;
-  constructor(message: string, defaultHint: string, opts: HintedErrorOptions = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.hint = opts.hint ?? defaultHint;
-    this.data = opts.data;
-  }
 }
 
 export class WebGPUNotAvailableError extends GpuError {

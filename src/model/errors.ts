@@ -2,25 +2,14 @@
 //
 // Same shape as the GPU layer's errors (`(message, { hint, data })`, a default hint that says what to do,
 // names as string literals because builds minify class names), so src/engine/errors.ts can revive them by
-// name on the main thread. src/model imports nothing of ours, hence its own small base class.
+// name on the main thread. The base is src/shared/hintedError.ts, the one leaf module model imports.
 
-export interface ModelErrorOptions {
-  /** What the user can do about it; each class has a default. */
-  hint?: string;
-  /** Small, structured-cloneable facts (file, field) for display and tests. */
-  data?: Record<string, unknown>;
-  cause?: unknown;
-}
+import { HintedError, type HintedErrorOptions } from '../shared/hintedError';
 
-export class ModelError extends Error {
+export type ModelErrorOptions = HintedErrorOptions;
+
+export class ModelError extends HintedError {
   override readonly name: string = 'ModelError';
-  readonly hint: string;
-  readonly data: Record<string, unknown> | undefined;
-  constructor(message: string, defaultHint: string, opts: ModelErrorOptions = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.hint = opts.hint ?? defaultHint;
-    this.data = opts.data;
-  }
 }
 
 /** The model could not be fetched or read (network, storage); the file itself may be fine. */
