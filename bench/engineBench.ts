@@ -13,7 +13,7 @@ import { ChatSession } from '../src/engine/core/chat';
 import { visionTokens } from '../src/engine/core/compress';
 import type { Engine } from '../src/engine/core/engine';
 import { Gallery, type TopKFn } from '../src/engine/core/search';
-import { f32ArrayToF16 } from '../src/storage/fp16';
+import { f32ArrayToF16 } from '../src/shared/fp16';
 
 export const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 const now = () => performance.now();

@@ -7,7 +7,7 @@ import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import type { Engine } from '../src/engine/core/engine';
 import { applyOrientation, boxResize, compositeOnWhite } from '../src/model/image';
-import { f32ArrayToF16 } from '../src/storage/fp16';
+import { f32ArrayToF16 } from '../src/shared/fp16';
 import { LibraryWriter } from '../src/storage/libraryFile';
 import type { PhotoRecord } from '../src/storage/records';
 import { encodeTokens } from '../src/storage/tokenCodec';

@@ -6,7 +6,7 @@ import { libraryStore } from '../state/library';
 import { readyModel } from '../state/model';
 import { searchActions, searchStore, type SearchQuery } from '../state/search';
 import { getEmbedding, loadEmbeddings } from '../storage';
-import { f16ArrayToF32 } from '../storage/fp16';
+import { f16ArrayToF32 } from '../shared/fp16';
 import { NoModelError, NotIndexedError } from './errors';
 import { topKCosine } from './rank';
 import { reasonOf } from './report';

@@ -4,7 +4,7 @@
 // otherwise). Kept apart from worker.ts so tests can drive it inside the page.
 
 import { directoryHandleSource, pickedFilesSource, urlSource, type DirectoryHandleLike, type PackageSource } from '../model/package';
-import { f32ArrayToF16 } from '../storage/fp16';
+import { f32ArrayToF16 } from '../shared/fp16';
 import type { EmbeddingMatrix } from '../storage/vectors';
 import type {
   AttentionMapOptions, AttentionMapResult, CaptionRequest, ChatEvent, ChatRequest, CompressResult, ModelInfo, ModelSourceSpec, SearchHit,

@@ -2,7 +2,7 @@
 // "e_v = mean over K of H_v^c", compared by cosine similarity), stored as fp16 bits.
 // Pure: no browser or Node APIs.
 
-import { f16ArrayToF32, f32ToF16Bits } from './fp16';
+import { f16ArrayToF32, f32ToF16Bits } from '../shared/fp16';
 
 /**
  * tokens: (K, d) fp16 bits -> (d,) fp16 bits, the mean over K divided by its L2 norm.

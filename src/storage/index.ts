@@ -1,5 +1,5 @@
 // The photo library's public surface for the app (UI, state wiring, engine worker). The Node CLI imports the
-// pure codecs directly (tokenCodec.ts, libraryFile.ts, fp16.ts, embedding.ts, crc32.ts, exif.ts, records.ts),
+// pure codecs directly (tokenCodec.ts, libraryFile.ts, embedding.ts, crc32.ts, exif.ts, records.ts; fp16 in src/shared),
 // never this file, which pulls in idb.
 
 export { openLibrary, Library, type OpenLibraryOptions } from './library';

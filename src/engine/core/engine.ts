@@ -6,7 +6,7 @@ import { ModelNotLoadedError, TokenMismatchError } from '../errors';
 import { allowedTokenCounts } from '../../model/manifest';
 import { loadPackage, type PackageProgress, type PackageSource } from '../../model/package';
 import { preprocessImage, type Orientation, type RgbaImage } from '../../model/image';
-import { f16ArrayToF32, f32ArrayToF16 } from '../../storage/fp16';
+import { f16ArrayToF32, f32ArrayToF16 } from '../../shared/fp16';
 import type { InferenceBackend } from './backend';
 import { ChatSession, type ChatAnswer, type ChatTurn, type GenerateOptions } from './chat';
 import { compressPixels, embedText, passOneWithMap, visionTokens } from './compress';

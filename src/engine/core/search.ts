@@ -2,7 +2,7 @@
 // a dot product). The plain JS scan lives here (Node, wasm); the browser worker plugs in the WebGPU
 // similarityTopK kernel through the TopKFn hook.
 
-import { f16ArrayToF32 } from '../../storage/fp16';
+import { f16ArrayToF32 } from '../../shared/fp16';
 import type { EmbeddingMatrix } from '../../storage/vectors';
 
 export interface SearchHit {

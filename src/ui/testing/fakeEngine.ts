@@ -6,7 +6,7 @@
 import type { BackendStatus } from '../../engine/api';
 import type { AppEngine, AttentionMap, CallOptions, ChatInput, CompressResult, ModelInfo, ModelSource } from '../../app/enginePort';
 import type { Progress } from '../../engine/protocol';
-import { f16ArrayToF32, f32ArrayToF16 } from '../../storage/fp16';
+import { f16ArrayToF32, f32ArrayToF16 } from '../../shared/fp16';
 
 export const FAKE_MODEL: ModelInfo = {
   modelId: 'f2b-fake000000000001', name: 'fake-synthetic-model', source: '/test/fixtures/tiny-package/',

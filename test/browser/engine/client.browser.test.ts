@@ -8,7 +8,7 @@ import { EngineClient } from '../../../src/engine/client';
 import { ImageDecodeError, ModelFormatError, TokenMismatchError } from '../../../src/engine/errors';
 import { selectBackend } from '../../../src/gpu/ort';
 import { actions, appStore } from '../../../src/state/store';
-import { f16ArrayToF32 } from '../../../src/storage/fp16';
+import { f16ArrayToF32 } from '../../../src/shared/fp16';
 import { maxAbsDiff, type Golden } from '../../unit/engine/golden';
 
 const BASE = '/test/fixtures/tiny-package/';

@@ -13,7 +13,7 @@ import { folderSource } from '../../../cli/nodeSource';
 import { createNodeBackend } from '../../../cli/ortNode';
 import { decodePng } from '../../../cli/png';
 import { Engine } from '../../../src/engine/core/engine';
-import { f16ArrayToF32 } from '../../../src/storage/fp16';
+import { f16ArrayToF32 } from '../../../src/shared/fp16';
 import { decodeLibrary } from '../../../src/storage/libraryFile';
 import { decodeTokens } from '../../../src/storage/tokenCodec';
 import { maxAbsDiff, type Golden } from './golden';

@@ -15,7 +15,7 @@ import { Engine } from '../../../src/engine/core/engine';
 import { Gallery } from '../../../src/engine/core/search';
 import { ContextFullError, TokenMismatchError } from '../../../src/engine/errors';
 import { preprocessImage } from '../../../src/model/image';
-import { f32ArrayToF16 } from '../../../src/storage/fp16';
+import { f32ArrayToF16 } from '../../../src/shared/fp16';
 import { maxAbsDiff, runGolden, type Golden, type GoldenRun } from './golden';
 
 const dir = fileURLToPath(new URL('../../fixtures/tiny-package/', import.meta.url));

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { meanEmbedding } from '../../../src/storage/embedding';
-import { f16ArrayToF32, f32ArrayToF16 } from '../../../src/storage/fp16';
+import { f16ArrayToF32, f32ArrayToF16 } from '../../../src/shared/fp16';
 
 test('meanEmbedding is the L2-normalised mean over K, in fp16', () => {
   // K=2, d=3: rows (1, 2, 2) and (3, 2, 2) -> mean (2, 2, 2) -> /sqrt(12)

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { f16ArrayToF32, f16BitsToF32, f32ArrayToF16, f32ToF16Bits } from '../../../src/storage/fp16';
+import { f16ArrayToF32, f16BitsToF32, f32ArrayToF16, f32ToF16Bits } from '../../../src/shared/fp16';
 
 // Reference fp32 -> fp16: the nearest of all finite fp16 values (ties to the even bit pattern), in float64.
 const finite: { v: number; h: number }[] = [];
