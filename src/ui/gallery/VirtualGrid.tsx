@@ -101,7 +101,7 @@ export function VirtualGrid({ count, cellSize, gap = 8, overscan = 2, label, key
   }
   return (
     <div
-      ref={ref} className="vgrid" data-testid="virtual-grid" data-count={count}
+      ref={ref} className="vgrid" data-testid="virtual-grid" data-count={count} data-cols={layout.cols}
       onScroll={(e) => {
         const top = e.currentTarget.scrollTop;
         cancelAnimationFrame(frame.current);
