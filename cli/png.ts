@@ -161,7 +161,8 @@ export function decodePng(bytes: Uint8Array, name = 'image'): DecodedPng {
   return { width: w, height: h, data: out, orientation };
 }
 
-function chunk(type: string, body: Uint8Array): Uint8Array {
+/** One PNG chunk: length, type, body, CRC-32 over type + body. */
+export function pngChunk(type: string, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + body.length);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, body.length);
@@ -184,7 +185,7 @@ export function encodePng(img: RgbImage | RgbaImage): Uint8Array {
   dv.setUint32(4, img.height);
   ihdr[8] = 8;
   ihdr[9] = ch === 3 ? 2 : 6;
-  const parts = [Uint8Array.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', new Uint8Array(0))];
+  const parts = [Uint8Array.from(SIGNATURE), pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(raw, { level: 9 })), pngChunk('IEND', new Uint8Array(0))];
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
   for (const p of parts) { out.set(p, o); o += p.length; }

@@ -4,10 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { decodePng, encodePng, isPng } from '../../../cli/png';
+import { decodePng, encodePng, isPng, pngChunk } from '../../../cli/png';
 import { ImageDecodeError } from '../../../src/model/errors';
 import { compositeOnWhite } from '../../../src/model/image';
-import { crc32 } from '../../../src/storage/crc32';
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/png-modes.json', import.meta.url), 'utf8')) as { cases: { name: string; png: string; rgb: string; size: [number, number] }[] };
 const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
@@ -29,16 +28,6 @@ describe('decodePng == PIL for every colour type', () => {
   });
 });
 
-function chunk(type: string, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + body.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, body.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(body, 8);
-  dv.setUint32(8 + body.length, crc32(out.subarray(4, 8 + body.length)));
-  return out;
-}
-
 /** An Adam7-interlaced RGBA8 PNG (filter 0 rows), written here because PIL cannot write one. */
 function interlacedPng(w: number, h: number, rgba: Uint8Array): Uint8Array {
   const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
@@ -54,7 +43,7 @@ function interlacedPng(w: number, h: number, rgba: Uint8Array): Uint8Array {
   new DataView(ihdr.buffer).setUint32(0, w);
   new DataView(ihdr.buffer).setUint32(4, h);
   ihdr.set([8, 6, 0, 0, 1], 8);
-  const parts = [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Uint8Array.from(raw))), chunk('IEND', new Uint8Array())];
+  const parts = [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(Uint8Array.from(raw))), pngChunk('IEND', new Uint8Array())];
   return Uint8Array.from(parts.flatMap((p) => [...p]));
 }
 
