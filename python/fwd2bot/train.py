@@ -7,7 +7,9 @@ Stages (mirroring how LLaVA gets a grounded encoder and a fluent LLM before inst
   vision    ViT supervised on what is in each 3x3 cell (shape, colour, size, glyph) + background
   text      decoder LM pre-training on the world's captions and Q&A text (no images)
   align     projector only, captioning with all vision tokens (encoder and LLM frozen)
-  instruct  everything, captions + Q&A 1:1 with all vision tokens  -> the base model ("LLaVA")
+  instruct  projector + LLM, captions + Q&A 1:1 with all vision tokens  -> the base model ("LLaVA");
+            the vision encoder stays frozen here, as in LLaVA-1.5 (the vision stage already grounded it,
+            and skipping its backward makes the longest stage ~1/4 cheaper)
   fwd2bot   frozen base; summary tokens + stage LoRAs; double forward; AR + contrastive; nested K
 Each stage ends with runs/<run>/<stage>.safetensors (full fp32 weights) that the next stage starts from.
 """
@@ -150,7 +152,8 @@ class Trainer:
         elif s == "align":
             ps = list(m.model.multi_modal_projector.parameters())
         elif s == "instruct":
-            ps = [p for n, p in m.named_parameters() if not n.startswith("summary_tokens")]
+            ps = [p for n, p in m.named_parameters()
+                  if not n.startswith("summary_tokens") and not n.startswith("model.vision_tower.")]
         else:  # fwd2bot
             self.extra["logit_scale"] = nn.ParameterList([nn.Parameter(torch.tensor(math.log(1 / 0.07)))])
             ps = [m.summary_tokens] + list(self.extra.parameters())
