@@ -70,6 +70,16 @@ export function engineForApp(engine: EngineApi): AppEngine {
 
     embedText: (text, opts = {}) => engine.embedText(text, opts),
 
+    gallery: {
+      upload: async (m, opts = {}) => (await engine.setGallery(m, opts)).onGpu,
+      async rank(query, k, opts = {}) {
+        const r = await engine.rankGallery(query, k, opts);
+        const out: { index: number; score: number }[] = [];
+        for (let i = 0; i < r.indices.length; i++) if (r.indices[i] >= 0) out.push({ index: r.indices[i], score: r.scores[i] });
+        return out;
+      },
+    },
+
     async attentionMap(image, opts = {}) {
       const r = await engine.attentionMap(image, opts);
       return { rows: r.grid[0], cols: r.grid[1], values: r.heat };

@@ -92,6 +92,23 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** The photos' embeddings as the engine takes them for ranking on its GPU device. */
+export interface GalleryMatrix {
+  modelId: string;
+  d: number;
+  photoIds: string[];
+  /** (N, d) fp16 bits, row-major, rows L2-normalised. */
+  data: Uint16Array;
+}
+
+/** Ranking in the engine (the WGSL similarityTopK kernel on the engine's GPU device). */
+export interface GalleryRanker {
+  /** Hands over the library's embeddings (an empty matrix frees them); true when they are on the GPU. */
+  upload(m: GalleryMatrix, opts?: CallOptions): Promise<boolean>;
+  /** Top-k rows for an embedding, best first. */
+  rank(query: Float32Array, k: number, opts?: CallOptions): Promise<{ index: number; score: number }[]>;
+}
+
 export interface AppEngine {
   probe(): Promise<BackendStatus>;
   /** Fetches, checks and starts a model package; reports progress (download, compile). */
@@ -104,4 +121,6 @@ export interface AppEngine {
   embedText(text: string, opts?: CallOptions): Promise<Float32Array>;
   /** The attention of the summary tokens over the image in pass 1; null when the engine cannot compute it. */
   attentionMap(image: Blob, opts?: CallOptions): Promise<AttentionMap | null>;
+  /** GPU ranking, when the engine has it; search measures it against its own JS scan (src/app/rankPath.ts). */
+  gallery?: GalleryRanker;
 }

@@ -1,6 +1,8 @@
 // Search the library: a text query (embedded by the engine: pass 1 with the text in place of the image) or
 // "find similar" (a stored photo's embedding) against every photo indexed with the loaded model, ranked
-// by cosine similarity. The embeddings matrix is loaded once per library version and model.
+// by cosine similarity. The embeddings matrix is loaded once per library version and model. Ranking runs
+// where it was measured to be faster on this machine (rankPath.ts): the JS scan here, or the engine's GPU
+// kernel; the choice is measured once per model and library size class and shown with the results.
 
 import { libraryStore } from '../state/library';
 import { readyModel } from '../state/model';
@@ -8,7 +10,9 @@ import { searchActions, searchStore, type SearchQuery } from '../state/search';
 import { getEmbedding, loadEmbeddings } from '../storage';
 import { f16ArrayToF32 } from '../shared/fp16';
 import { NoModelError, NotIndexedError } from './errors';
-import { topKCosine } from './rank';
+import type { AppEngine, GalleryRanker, ModelInfo } from './enginePort';
+import { normalize, topKCosine, type Ranked } from './rank';
+import { chooseRankPath, sizeClass, type RankChoice } from './rankPath';
 import { reasonOf } from './report';
 import { requireEngine, requireLibrary } from './services';
 
@@ -18,6 +22,7 @@ interface Matrix {
   d: number;
   photoIds: string[];
   rows: Float32Array; // (N, d) fp32, unit rows
+  data: Uint16Array; // (N, d) fp16 bits, what the engine takes
 }
 
 let cache: Matrix | null = null;
@@ -30,8 +35,62 @@ async function matrixFor(modelId: string): Promise<Matrix> {
   const version = libraryStore.getState().version;
   if (cache && cache.modelId === modelId && cache.version === version) return cache;
   const m = await loadEmbeddings(requireLibrary(), modelId);
-  cache = { modelId, version, d: m.d, photoIds: m.photoIds, rows: f16ArrayToF32(m.data) };
+  cache = { modelId, version, d: m.d, photoIds: m.photoIds, rows: f16ArrayToF32(m.data), data: m.data };
   return cache;
+}
+
+let choice: { modelId: string; sizeClass: number; choice: RankChoice } | null = null;
+/** The library version the engine's GPU gallery holds (null: nothing uploaded). */
+let uploaded: { modelId: string; version: number } | null = null;
+
+async function upload(g: GalleryRanker, m: Matrix, signal: AbortSignal): Promise<boolean> {
+  if (uploaded && uploaded.modelId === m.modelId && uploaded.version === m.version) return true;
+  uploaded = null;
+  const onGpu = await g.upload({ modelId: m.modelId, d: m.d, photoIds: m.photoIds, data: m.data }, { signal });
+  if (onGpu) uploaded = { modelId: m.modelId, version: m.version };
+  return onGpu;
+}
+
+async function freeGpuGallery(g: GalleryRanker, modelId: string): Promise<void> {
+  uploaded = null;
+  await g.upload({ modelId, d: 0, photoIds: [], data: new Uint16Array(0) }).catch(() => undefined);
+}
+
+/** The ranking path for this library: measured on the real query the first time a size class is seen. */
+async function rankChoice(engine: AppEngine, model: ModelInfo, m: Matrix, query: Float32Array, k: number, signal: AbortSignal): Promise<RankChoice> {
+  const cls = sizeClass(m.photoIds.length);
+  if (choice && choice.modelId === m.modelId && choice.sizeClass === cls) return choice.choice;
+  const g = engine.gallery;
+  const js = () => topKCosine(m.rows, m.d, query, k);
+  let c: RankChoice;
+  if (!g) c = await chooseRankPath(m.photoIds.length, js, null, { gpuUnavailable: 'this engine has no GPU ranking' });
+  else if (model.device !== 'webgpu') c = await chooseRankPath(m.photoIds.length, js, null, { gpuUnavailable: `the model runs on ${model.device}, not WebGPU` });
+  else if (!(await upload(g, m, signal))) c = await chooseRankPath(m.photoIds.length, js, null, { gpuUnavailable: 'the engine kept the embeddings off the GPU' });
+  else {
+    const q = normalize(query);
+    c = await chooseRankPath(m.photoIds.length, js, () => g.rank(q, k, { signal }));
+  }
+  if (c.path === 'js' && g && uploaded) await freeGpuGallery(g, m.modelId);
+  choice = { modelId: m.modelId, sizeClass: cls, choice: c };
+  return c;
+}
+
+/** Ranks with the chosen path; a failing GPU path falls back to the JS scan for good, saying why. */
+async function rank(engine: AppEngine, m: Matrix, c: RankChoice, query: Float32Array, topK: number, threshold: number, skipRow: number, signal: AbortSignal): Promise<{ ranked: Ranked[]; how: RankChoice }> {
+  const g = engine.gallery;
+  if (c.path === 'gpu' && g) {
+    try {
+      if (!(await upload(g, m, signal))) throw new Error('the engine kept the embeddings off the GPU');
+      const hits = await g.rank(normalize(query), topK + (skipRow >= 0 ? 1 : 0), { signal });
+      return { ranked: hits.filter((h) => h.index !== skipRow && h.score >= threshold).slice(0, topK), how: c };
+    } catch (e) {
+      if (signal.aborted) throw e;
+      const how: RankChoice = { ...c, path: 'js', gpuMs: null, reason: `JS scan on the main thread; the GPU kernel failed: ${reasonOf(e)}` };
+      choice = { modelId: m.modelId, sizeClass: sizeClass(m.photoIds.length), choice: how };
+      return { ranked: topKCosine(m.rows, m.d, query, topK, threshold, skipRow), how };
+    }
+  }
+  return { ranked: topKCosine(m.rows, m.d, query, topK, threshold, skipRow), how: c };
 }
 
 /** Runs `query` (or the current one again, e.g. after the controls changed). Later calls win over earlier ones. */
@@ -68,8 +127,15 @@ export async function runSearch(query: SearchQuery | null = searchStore.getState
     const { topK, threshold } = searchStore.getState();
     if (m.d > 0 && vector.length !== m.d) throw new RangeError(`The query embedding has ${vector.length} values but the photos' have ${m.d}.`);
     const skipRow = skip === null ? -1 : m.photoIds.indexOf(skip);
-    const ranked = m.d === 0 ? [] : topKCosine(m.rows, m.d, vector, topK, threshold, skipRow);
-    searchActions.done(ranked.map((r) => ({ photoId: m.photoIds[r.index], score: r.score })), m.photoIds.length - (skipRow >= 0 ? 1 : 0));
+    let ranked: Ranked[] = [];
+    let how: RankChoice | null = null;
+    if (m.d > 0 && m.photoIds.length > 0) {
+      const engine = requireEngine();
+      const c = await rankChoice(engine, model, m, vector, topK, ctrl.signal);
+      ({ ranked, how } = await rank(engine, m, c, vector, topK, threshold, skipRow, ctrl.signal));
+    }
+    if (mine !== seq) return;
+    searchActions.done(ranked.map((r) => ({ photoId: m.photoIds[r.index], score: r.score })), m.photoIds.length - (skipRow >= 0 ? 1 : 0), how?.reason ?? null);
   } catch (e) {
     if (mine !== seq || ctrl.signal.aborted) return;
     searchActions.failed(reasonOf(e));
@@ -82,4 +148,6 @@ export async function runSearch(query: SearchQuery | null = searchStore.getState
 export function dropSearchCache(): void {
   cache = null;
   lastText = null;
+  choice = null;
+  uploaded = null;
 }

@@ -5,10 +5,10 @@ import type { GpuAdapterSummary, GpuFeaturesOfInterest, GpuLimitsOfInterest, Gpu
 import type { EmbeddingMatrix } from '../storage/vectors';
 import type { ChatTurn, StopReason, AnswerStats } from './core/chat';
 import type { ModelInfo as CoreModelInfo, TokensInput } from './core/engine';
-import type { SearchHit } from './core/search';
+import type { SearchHit, TopK } from './core/search';
 import type { Progress } from './protocol';
 
-export type { ChatTurn, StopReason, AnswerStats, TokensInput, SearchHit, EmbeddingMatrix };
+export type { ChatTurn, StopReason, AnswerStats, TokensInput, SearchHit, TopK, EmbeddingMatrix };
 
 interface BackendStatusCommon {
   /** onnxruntime-web version in the worker. */
@@ -142,6 +142,8 @@ export interface EngineApi {
   setGallery(gallery: EmbeddingMatrix, opts?: CallOpts): Promise<{ size: number; onGpu: boolean }>;
   /** Top-k photos of the gallery for a text query. */
   search(query: string, k: number, opts?: CallOpts): Promise<SearchHit[]>;
+  /** Top-k rows of the gallery for an embedding (d,): on the GPU kernel when the gallery is on the GPU, else a JS scan in the worker. */
+  rankGallery(query: Float32Array, k: number, opts?: CallOpts): Promise<TopK>;
   /** Pass 1 of an image file with its attention map (heatmap over the photo); see ModelInfo.attentionMaps. */
   attentionMap(image: Blob, opts?: CallOpts & AttentionMapOptions): Promise<AttentionMapResult>;
 }

@@ -4,7 +4,7 @@
 import { actions } from '../state/store';
 import type {
   AttentionMapOptions, AttentionMapResult, BackendStatus, CallOpts, CaptionRequest, ChatEvent, ChatRequest, CompressResult, EmbeddingMatrix, EngineApi, ModelInfo,
-  ModelSourceSpec, SearchHit,
+  ModelSourceSpec, SearchHit, TopK,
 } from './api';
 import { serializeError, WorkerCrashedError } from './errors';
 import type { EngineMethods, Progress } from './protocol';
@@ -87,6 +87,10 @@ export class EngineClient implements EngineApi {
 
   search(query: string, k: number, opts: CallOpts = {}): Promise<SearchHit[]> {
     return this.rpc.call('search', [query, k], { signal: opts.signal });
+  }
+
+  rankGallery(query: Float32Array, k: number, opts: CallOpts = {}): Promise<TopK> {
+    return this.rpc.call('rankGallery', [query, k], { signal: opts.signal });
   }
 
   attentionMap(image: Blob, opts: CallOpts & AttentionMapOptions = {}): Promise<AttentionMapResult> {

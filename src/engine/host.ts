@@ -12,7 +12,7 @@ import type {
 import type { InferenceBackend } from './core/backend';
 import type { ChatSession, ChatTurn } from './core/chat';
 import { Engine, type LoadProgress, type TokensInput } from './core/engine';
-import { Gallery, type TopKFn } from './core/search';
+import { Gallery, type TopK, type TopKFn } from './core/search';
 import { ModelNotLoadedError } from './errors';
 import { decodeImage } from './imageDecode';
 import type { Progress } from './protocol';
@@ -193,6 +193,16 @@ export class EngineHost {
     if (!this.gallery) throw new Error('search() needs the stored embeddings first: call setGallery().');
     const gpu = this.gallery.gpu;
     return engine.search(query, k, this.gallery.cpu, gpu && k <= gpu.maxK ? gpu.topK : undefined);
+  }
+
+  /** Top-k rows for an embedding: the GPU store when there is one (and k fits the kernel), else the JS scan. */
+  async rankGallery(query: Float32Array, k: number): Promise<TopK> {
+    if (!this.gallery) throw new Error('rankGallery() needs the stored embeddings first: call setGallery().');
+    const { cpu, gpu } = this.gallery;
+    if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
+    const kk = Math.min(k, cpu.size);
+    if (kk === 0) return { indices: new Int32Array(0), scores: new Float32Array(0) };
+    return gpu && kk <= gpu.maxK ? gpu.topK(query, kk) : cpu.topK(query, kk);
   }
 }
 

@@ -10,7 +10,7 @@
 // ArrayBuffers may be transferred in either direction (see rpc.ts `transfer`). Ids are unique per client.
 
 import type {
-  AttentionMapOptions, AttentionMapResult, BackendStatus, CaptionRequest, ChatEvent, ChatRequest, CompressResult, EmbeddingMatrix, ModelInfo, ModelSourceSpec, SearchHit,
+  AttentionMapOptions, AttentionMapResult, BackendStatus, CaptionRequest, ChatEvent, ChatRequest, CompressResult, EmbeddingMatrix, ModelInfo, ModelSourceSpec, SearchHit, TopK,
 } from './api';
 
 export type RequestId = number;
@@ -61,6 +61,7 @@ export interface EngineMethods {
   embedText(text: string): Promise<Float32Array>;
   setGallery(gallery: EmbeddingMatrix): Promise<{ size: number; onGpu: boolean }>;
   search(query: string, k: number): Promise<SearchHit[]>;
+  rankGallery(query: Float32Array, k: number): Promise<TopK>;
   unloadModel(): Promise<void>;
   attentionMap(image: Blob, opts: AttentionMapOptions): Promise<AttentionMapResult>;
 }

@@ -51,6 +51,10 @@ const handlers: Handlers<EngineMethods> = {
   },
   setGallery: (_ctx, gallery) => host.setGallery(gallery),
   search: (_ctx, query, k) => host.search(query, k),
+  async rankGallery(_ctx, query, k) {
+    const r = await host.rankGallery(query, k);
+    return transfer(r, [r.indices.buffer, r.scores.buffer]);
+  },
   unloadModel: () => host.unloadModel(),
   async attentionMap(ctx, image, opts) {
     const r = await host.attentionMap(image, opts, ctx);

@@ -22,10 +22,12 @@ export interface SearchState {
   /** How many indexed photos were compared. */
   searched: number;
   message: string | null;
+  /** How the last search ranked the library and why (src/app/rankPath.ts), e.g. "JS scan on the main thread (measured …)". */
+  ranking: string | null;
 }
 
 export const initialSearchState: SearchState = {
-  query: null, topK: 12, threshold: 0, status: 'idle', hits: [], searched: 0, message: null,
+  query: null, topK: 12, threshold: 0, status: 'idle', hits: [], searched: 0, message: null, ranking: null,
 };
 
 export const searchStore = createStore<SearchState>()(() => initialSearchState);
@@ -37,8 +39,8 @@ export const searchActions = {
   searching(query: SearchQuery): void {
     searchStore.setState({ query, status: 'searching', message: null });
   },
-  done(hits: SearchHit[], searched: number): void {
-    searchStore.setState({ status: 'done', hits, searched });
+  done(hits: SearchHit[], searched: number, ranking: string | null = null): void {
+    searchStore.setState({ status: 'done', hits, searched, ranking });
   },
   failed(message: string): void {
     searchStore.setState({ status: 'failed', hits: [], message });

@@ -7,7 +7,7 @@ import { Thumbnail } from '../gallery/Thumbnail';
 import { FindSimilarButton } from './FindSimilarButton';
 
 export function SearchResults() {
-  const { status, hits, query, searched, message } = useSearch((s) => s);
+  const { status, hits, query, searched, message, ranking } = useSearch((s) => s);
   const photos = useLibrary((s) => s.photos);
   if (status === 'idle' || !query) return null;
   const title = query.kind === 'text'
@@ -39,6 +39,7 @@ export function SearchResults() {
         })}
       </ol>
       {status === 'done' && hits.length > 0 && <p className="muted">Compared with {plural(searched, 'indexed photo')}.</p>}
+      {status === 'done' && ranking && <p className="muted small" data-testid="search-ranking">Ranked by {ranking}.</p>}
     </div>
   );
 }

@@ -4,7 +4,7 @@
 // queue states observable.
 
 import type { BackendStatus } from '../../engine/api';
-import type { AppEngine, AttentionMap, CallOptions, ChatInput, CompressResult, ModelInfo, ModelSource } from '../../app/enginePort';
+import type { AppEngine, AttentionMap, CallOptions, ChatInput, CompressResult, GalleryRanker, ModelInfo, ModelSource } from '../../app/enginePort';
 import type { Progress } from '../../engine/protocol';
 import { f16ArrayToF32, f32ArrayToF16 } from '../../shared/fp16';
 
@@ -62,6 +62,8 @@ export class FakeEngine implements AppEngine {
   compressCalls = 0;
   readonly chatInputs: ChatInput[] = [];
   loads: ModelSource[] = [];
+  /** GPU ranking: none by default (search then uses its JS scan); tests plug one in. */
+  gallery?: GalleryRanker;
 
   constructor(private readonly opts: FakeEngineOptions = {}) {
     this.info = { ...FAKE_MODEL, ...opts.info };

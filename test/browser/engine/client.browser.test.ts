@@ -106,6 +106,15 @@ describe('EngineClient over the engine worker', () => {
     const e = await engine.embedText(golden.queries[0].query);
     expect(e).toBeInstanceOf(Float32Array);
     expect(maxAbsDiff(e, golden.queries[0].embedding)).toBeLessThan(golden.tolerances.embedding);
+    // rankGallery (the path the app measures against its own JS scan) ranks like search() for the same query
+    for (const q of golden.queries) {
+      const r = await engine.rankGallery(Float32Array.from(q.embedding), 3);
+      expect(Array.from(r.indices), q.query).toEqual(q.ranking.slice(0, 3));
+      expect(maxAbsDiff(r.scores, q.scores.slice(0, 3))).toBeLessThan(5e-3);
+    }
+    // an empty gallery frees the GPU copy and ranks nothing
+    expect(await engine.setGallery({ modelId: info.modelId, d: 0, photoIds: [], data: new Uint16Array(0) })).toEqual({ size: 0, onGpu: false });
+    expect((await engine.rankGallery(Float32Array.from(golden.queries[0].embedding), 3)).indices.length).toBe(0);
   });
 
   test('named errors cross the worker boundary as their classes', async () => {
