@@ -240,7 +240,12 @@ def main(argv=None):
     ap.add_argument("--retrieval-scenes", type=int, default=1000)
     ap.add_argument("--ks", default="16,8,4,1")
     ap.add_argument("--skip-baselines", action="store_true")
+    ap.add_argument("--quant", default="", help="also evaluate Fwd2Bot at K=16 with weights quantized as the package "
+                    "carries them (comma list of int8,int4): the accuracy cost of quantization")
+    ap.add_argument("--only", default="", help="comma list of result groups to run (base,baselines,e5v,fwd2bot,"
+                    "retrieval,quant); default all")
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--merge", action="store_true", help="keep the other results already in --out")
     ap.add_argument("--threads", type=int, default=int(os.environ.get("FWD2BOT_THREADS", "2")))
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
@@ -251,30 +256,52 @@ def main(argv=None):
     res: dict = {"split": "test", "scenes": a.scenes, "retrieval_scenes": a.retrieval_scenes, "results": {}}
     ks = [int(k) for k in a.ks.split(",")]
     say = lambda *x: print(*x, file=sys.stderr, flush=True)
+    only = set(filter(None, a.only.split(","))) or {"base", "baselines", "e5v", "fwd2bot", "retrieval", "quant"}
+    if a.skip_baselines:
+        only.discard("baselines")
     base_path = a.base or a.run / "instruct.safetensors"
-    if base_path.exists():
+    if base_path.exists() and only & {"base", "baselines", "e5v"}:
         base = load_model(base_path)
-        res["results"]["base"] = eval_generation(base, images, scenes[:a.scenes], "base", 0)
-        say("base", json.dumps({k: v for k, v in res["results"]["base"].items() if k != "examples"}))
-        if not a.skip_baselines:
+        if "base" in only:
+            res["results"]["base"] = eval_generation(base, images, scenes[:a.scenes], "base", 0)
+            say("base", json.dumps({k: v for k, v in res["results"]["base"].items() if k != "examples"}))
+        if "baselines" in only:
             for k in ks:
                 for method in ("avgpool", "prune"):
                     r = eval_generation(base, images, scenes[:a.scenes], method, k, captions=False)
                     res["results"][f"{method}_k{k}"] = r
                     say(method, k, r["vqa"])
-        res["results"]["e5v_zero_shot"] = eval_retrieval(base, images[:a.retrieval_scenes], scenes[:a.retrieval_scenes], "e5v")
-        say("e5v", json.dumps(res["results"]["e5v_zero_shot"]))
+        if "e5v" in only:
+            res["results"]["e5v_zero_shot"] = eval_retrieval(base, images[:a.retrieval_scenes], scenes[:a.retrieval_scenes], "e5v")
+            say("e5v", json.dumps(res["results"]["e5v_zero_shot"]))
     f_path = a.fwd2bot or a.run / "fwd2bot.safetensors"
     if f_path.exists():
         fm = load_model(f_path)
-        for k in ks:
-            r = eval_generation(fm, images, scenes[:a.scenes], "fwd2bot", k)
-            res["results"][f"fwd2bot_k{k}"] = r
-            say("fwd2bot", k, r["vqa"], r.get("caption_object_f1"))
-        res["results"]["fwd2bot_retrieval"] = eval_retrieval(fm, images[:a.retrieval_scenes], scenes[:a.retrieval_scenes], "fwd2bot")
-        say("fwd2bot retrieval", json.dumps(res["results"]["fwd2bot_retrieval"]))
+        if "fwd2bot" in only:
+            for k in ks:
+                r = eval_generation(fm, images, scenes[:a.scenes], "fwd2bot", k)
+                res["results"][f"fwd2bot_k{k}"] = r
+                say("fwd2bot", k, r["vqa"], r.get("caption_object_f1"))
+        if "retrieval" in only:
+            res["results"]["fwd2bot_retrieval"] = eval_retrieval(fm, images[:a.retrieval_scenes], scenes[:a.retrieval_scenes], "fwd2bot")
+            say("fwd2bot retrieval", json.dumps(res["results"]["fwd2bot_retrieval"]))
+        if "quant" in only:
+            from .export import dequantize_into_model
+            k = fm.cfg.num_summary_tokens
+            for q in filter(None, a.quant.split(",")):
+                qm = load_model(f_path)
+                dequantize_into_model(qm, {"int8": 8, "int4": 4}[q])
+                r = eval_generation(qm, images, scenes[:a.scenes], "fwd2bot", k)
+                res["results"][f"fwd2bot_k{k}_{q}"] = r
+                say("fwd2bot", k, q, r["vqa"], r.get("caption_object_f1"))
     res["seconds"] = time.time() - t0
     out = a.out or a.run / "eval.json"
+    if a.merge and out.exists():  # add these results to an earlier run's (e.g. groups evaluated separately)
+        old = json.loads(out.read_text())
+        if (old.get("scenes"), old.get("retrieval_scenes")) != (res["scenes"], res["retrieval_scenes"]):
+            sys.exit(f"--merge: {out} was evaluated on {old.get('scenes')}/{old.get('retrieval_scenes')} scenes, not {a.scenes}/{a.retrieval_scenes}")
+        res["results"] = {**old["results"], **res["results"]}
+        res["seconds"] += old.get("seconds", 0)
     out.write_text(json.dumps(res, indent=1))
     out.with_suffix(".md").write_text(summary_markdown(res))
     say(f"wrote {out}")
