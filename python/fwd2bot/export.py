@@ -20,6 +20,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -505,6 +506,17 @@ def golden(model: TinyLlava, out: Path, manifest: dict, samples: list[Path]) -> 
                                       max_new=80 if q == text.CAPTION_QUESTION else 12)[0]
                     entry["answers"].append({"k": kk, "question": q, "prompt_ids": list(text.prompt_ids(q)),
                                              "ids": ids, "text": text.decode(ids)})
+            # The scene's own questions with their true answers (the sample photos are world scenes), and
+            # PyTorch's greedy answers from all K tokens: the engine must give the same, and the test can
+            # say how often the shipped model is right on them.
+            m_idx = re.fullmatch(r"sample_(\d+)\.png", p.name)
+            if m_idx:
+                i = int(m_idx.group(1))
+                from .evaluate import prefix
+                truth = world.questions(world.scene("samples", i), world.language_rng("samples", i))
+                outs = [fb.generate(model, [prefix(model, hc[0], q)], stage_map["generate"], max_new=4)[0] for _, q, _ in truth]
+                entry["truth"] = [{"type": t, "question": q, "answer": a, "prompt_ids": list(text.prompt_ids(q)),
+                                   "ids": o, "pytorch": text.decode(o)} for (t, q, a), o in zip(truth, outs)]
             g["images"].append(entry)
         E = torch.stack(embs)
         for qtext in GOLDEN_QUERIES:
