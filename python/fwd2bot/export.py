@@ -647,8 +647,11 @@ def model_card(manifest: dict, a, par: dict) -> str:
              f"- Export parity (onnxruntime vs PyTorch with the same weights, max abs): {json.dumps(par)}"]
     ev = (a.out / "eval.json")
     if ev.exists():
-        r = json.loads(ev.read_text())["results"]
-        lines += ["", "Held-out test split (scenes never seen in training), from eval.json:", ""]
+        ev_all = json.loads(ev.read_text())
+        r = ev_all["results"]
+        lines += ["", f"Held-out test split ({ev_all.get('scenes')} scenes for VQA and captions, "
+                  f"{ev_all.get('retrieval_scenes')} for retrieval; never seen in training), PyTorch, from eval.json "
+                  "(`_int8`/`_int4`: the weights quantized as a package carries them):", ""]
         for name, v in r.items():
             if "vqa" in v:
                 lines.append(f"- {name}: VQA {100 * v['vqa']:.1f}%" + (f", caption object F1 {100 * v['caption_object_f1']:.1f}%" if "caption_object_f1" in v else ""))
@@ -657,10 +660,14 @@ def model_card(manifest: dict, a, par: dict) -> str:
                              f"hard-negative accuracy {100 * v['hard_negative_mean']:.1f}%")
     else:
         lines += ["", "Not evaluated: no eval.json was given to the exporter."]
-    lines += ["", "## Rebuild", "", "```sh", "npm run train            # seeded, resumable: runs/default",
-              "PYTHONPATH=python .venv/bin/python -m fwd2bot.evaluate --run runs/default",
-              f"PYTHONPATH=python .venv/bin/python -m fwd2bot.export --weights runs/default/fwd2bot.safetensors "
-              f"--out public/models/default --quant {manifest['quantization']['decoder']} --eval-json runs/default/eval.json", "```", ""]
+    lines += ["", "## Training", "", "Stages, sample counts and measured throughput: python/checkpoints/README.md "
+              "(the committed fp16 weights this package was exported from).", "",
+              "## Rebuild", "", "From the committed weights (exactly this package):", "", "```sh",
+              f"PYTHONPATH=python .venv/bin/python -m fwd2bot.export --weights {a.weights} "
+              f"--out {a.out} --quant {manifest['quantization']['decoder']} --name {a.name}"
+              + (f" --eval-json {a.eval_json}" if a.eval_json else "") + f" --samples {a.samples}", "```", "",
+              "From scratch (hours of CPU): `npm run train`, then `python -m fwd2bot.checkpoint` and "
+              "`python -m fwd2bot.evaluate` as python/checkpoints/README.md says.", ""]
     return "\n".join(lines)
 
 

@@ -25,7 +25,8 @@ def main(argv=None):
     stages = [s for s in STAGES if any(r["stage"] == s for r in recs)]
     fig, axes = plt.subplots(1, len(stages), figsize=(4 * len(stages), 3.2), squeeze=False)
     for ax, s in zip(axes[0], stages):
-        rs = [r for r in recs if r["stage"] == s]
+        # a stage restarted from scratch (or resumed from a checkpoint) logs some steps again: the last wins
+        rs = sorted({r["step"]: r for r in recs if r["stage"] == s}.values(), key=lambda r: r["step"])
         x = [r["samples"] / 1000 for r in rs]
         for key in ("loss", "ar", "disc"):
             if key in rs[0]:

@@ -50,10 +50,10 @@ class StageConfig:
 
 DEFAULTS = {
     "vision": StageConfig(samples=192_000, batch=128, lr=1e-3),
-    "text": StageConfig(samples=48_000, batch=64, lr=1e-3),
+    "text": StageConfig(samples=16_000, batch=64, lr=1e-3),
     "align": StageConfig(samples=16_000, batch=64, lr=2e-3),
-    "instruct": StageConfig(samples=128_000, batch=64, lr=6e-4),
-    "fwd2bot": StageConfig(samples=96_000, batch=64, lr=1e-3),
+    "instruct": StageConfig(samples=72_000, batch=64, lr=6e-4),
+    "fwd2bot": StageConfig(samples=40_000, batch=64, lr=1e-3),
 }
 
 
