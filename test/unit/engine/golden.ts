@@ -15,7 +15,10 @@ export interface GoldenImage {
   compressed: number[][]; // (K, d)
   embedding: number[]; // (d,)
   answers: GoldenAnswer[];
+  /** The sample scene's own questions with the true answers and PyTorch's greedy answer (K tokens, 4 new tokens). */
+  truth?: GoldenTruth[];
 }
+export interface GoldenTruth { type: string; question: string; answer: string; prompt_ids: number[]; ids: number[]; pytorch: string }
 export interface GoldenQuery { query: string; ids: number[]; embedding: number[]; ranking: number[]; scores: number[] }
 export interface Golden {
   images: GoldenImage[];
@@ -33,11 +36,15 @@ export interface ImageRun {
   embedding: Float32Array; // (d,)
   /** In golden order; `index` is the answer's index in golden.images[i].answers, `maxTokens` what was run. */
   answers: { index: number; k: number; question: string; promptIds: number[]; ids: number[]; text: string; maxTokens: number }[];
+  /** Answers to golden.images[i].truth, in order (all K tokens, TRUTH_MAX new tokens); [] when not asked. */
+  truth: { ids: number[]; text: string }[];
 }
 
 export interface GoldenOptions {
   /** Which answers to run (default all); returns the token budget, or false to skip (slow backends). */
   pick?: (a: GoldenAnswer, image: number, index: number) => number | false;
+  /** Also answer each image's truth questions (the first `truth` of them; default none). */
+  truth?: number;
 }
 export interface GoldenRun {
   images: ImageRun[];
@@ -46,6 +53,8 @@ export interface GoldenRun {
 
 const CAPTION_MAX = 80;
 const ANSWER_MAX = 12;
+/** New tokens of the truth answers (the exporter's max_new). */
+export const TRUTH_MAX = 4;
 
 /** The reference ids an answer run with `maxTokens` must reproduce (greedy decoding: a prefix). */
 export function expectedIds(g: GoldenAnswer, maxTokens: number): number[] {
@@ -76,6 +85,7 @@ export async function runGolden(engine: Engine, golden: Golden, pixelsOf: (file:
       compressed: c.tokens,
       embedding: c.embedding,
       answers: [],
+      truth: [],
     };
     // The reference decodes from fp32 tokens; chatting from the fp16-stored tokens is checked by the tests.
     const fp32 = { modelId: engine.info.modelId, K: model.K, d: model.d, data: c.tokens };
@@ -88,6 +98,15 @@ export async function runGolden(engine: Engine, golden: Golden, pixelsOf: (file:
       try {
         const r = await chat.answer(a.question, { maxTokens });
         run.answers.push({ index, k: a.k, question: a.question, promptIds: model.template.turnIds(a.question), ids: r.ids, text: r.text, maxTokens });
+      } finally {
+        chat.dispose();
+      }
+    }
+    for (const t of (g.truth ?? []).slice(0, opts.truth ?? 0)) {
+      const chat = engine.openChat(fp32, { kPrime: model.K });
+      try {
+        const r = await chat.answer(t.question, { maxTokens: TRUTH_MAX });
+        run.truth.push({ ids: r.ids, text: r.text });
       } finally {
         chat.dispose();
       }
