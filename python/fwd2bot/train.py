@@ -53,7 +53,7 @@ DEFAULTS = {
     "text": StageConfig(samples=16_000, batch=64, lr=1e-3),
     "align": StageConfig(samples=16_000, batch=64, lr=2e-3),
     "instruct": StageConfig(samples=72_000, batch=64, lr=6e-4),
-    "fwd2bot": StageConfig(samples=40_000, batch=64, lr=1e-3),
+    "fwd2bot": StageConfig(samples=32_000, batch=64, lr=1e-3),
 }
 
 
