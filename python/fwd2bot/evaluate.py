@@ -291,7 +291,7 @@ def main(argv=None):
             for q in filter(None, a.quant.split(",")):
                 qm = load_model(f_path)
                 dequantize_into_model(qm, {"int8": 8, "int4": 4}[q])
-                r = eval_generation(qm, images, scenes[:a.scenes], "fwd2bot", k)
+                r = eval_generation(qm, images, scenes[:a.scenes], "fwd2bot", k, captions=False)  # VQA only
                 res["results"][f"fwd2bot_k{k}_{q}"] = r
                 say("fwd2bot", k, q, r["vqa"], r.get("caption_object_f1"))
     res["seconds"] = time.time() - t0
