@@ -595,8 +595,21 @@ def main(argv=None):
     ap.add_argument("--samples", type=int, default=6, help="sample photos (world 'samples' split) for golden data")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-per-layer", action="store_true")
+    ap.add_argument("--card-only", action="store_true", help="keep the graphs of an exported --out; only copy "
+                    "--eval-json in, rewrite the model card and the manifest's file list (the model id is unchanged)")
     a = ap.parse_args(argv)
     torch.set_num_threads(int(os.environ.get("FWD2BOT_THREADS", "2")))
+    if a.card_only:
+        manifest = json.loads((a.out / "manifest.json").read_text())
+        manifest.pop("files", None)
+        if a.eval_json:
+            shutil.copy(a.eval_json, a.out / "eval.json")
+            manifest["eval"] = "eval.json"
+        gold = json.loads((a.out / "golden.json").read_text())
+        (a.out / "MODEL_CARD.md").write_text(model_card(manifest, a, gold["parity"]))
+        finish_manifest(a.out, manifest)
+        print(json.dumps({"modelId": manifest["modelId"], "bytes": sum(f["bytes"] for f in manifest["files"])}))
+        return
     model = load_for_export(a)
     sample_dir = a.out.parent / (a.out.name + ".samples.tmp")
     sample_dir.mkdir(parents=True, exist_ok=True)
