@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { engineForApp } from './app/engineAdapter';
 import { modelUrlFromLocation } from './app/modelUrl';
+import { startOfflineSupport } from './app/serviceWorker';
 import { startApp } from './app/start';
 import { getEngine } from './engine/client';
 import { App } from './ui/App';
@@ -15,3 +16,5 @@ createRoot(rootEl).render(<StrictMode><App /></StrictMode>);
 getEngine().probe().catch(() => { /* already in the store as a displayed error */ });
 // Open the photo library, resume the indexing queue and load the model (?model=/path/ or /models/default/).
 void startApp({ engine: engineForApp(getEngine()), model: { kind: 'url', url: modelUrlFromLocation() } });
+// Production builds: the service worker keeps the app and the model package usable offline (src/pwa/).
+startOfflineSupport();
