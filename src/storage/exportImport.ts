@@ -13,6 +13,7 @@ import {
 import type { PhotoRecord } from './records';
 import { photoKeyRange } from './schema';
 import { getSettings } from './settings';
+import { readTokenHeader } from './tokenCodec';
 
 /** A Blob (e.g. the File the user picked) as a ByteSource: reads only the slices asked for. */
 export function blobSource(blob: Blob): ByteSource {
@@ -129,12 +130,36 @@ export async function importLibrary(lib: Library, file: Blob | ByteSource, opts:
   };
   const currentModel = (await getSettings(lib)).currentModelId;
   const batchSize = opts.batchSize ?? 50;
+  // One hidden size d per model across the library: embedding shards are (n, d) per model and search reads
+  // them as one matrix. A file whose tokens for a model have another d than the library's (or than earlier
+  // photos of the same file) is inconsistent: those tokens are skipped, never stored next to the others.
+  const modelD = new Map<string, number | null>();
+  const dOfModel = async (modelId: string): Promise<number | null> => {
+    if (!modelD.has(modelId)) {
+      modelD.set(modelId, await lib.read(['embeddings', 'tokens'], async (tx) => {
+        const [shard] = await tx.objectStore('embeddings').getAll(IDBKeyRange.bound([modelId, ''], [modelId, '\uffff']), 1);
+        if (shard) return shard.d;
+        const [t] = await tx.objectStore('tokens').index('by-model').getAll(modelId, 1);
+        return t ? readTokenHeader(new Uint8Array(t.bytes)).d : null;
+      }));
+    }
+    return modelD.get(modelId)!;
+  };
   try {
     for (let i = 0; i < entries.length; i += batchSize) {
       const batch: LibraryPhotoData[] = [];
       for (const entry of entries.slice(i, i + batchSize)) {
         const { data, skipped } = await reader.readPhoto(entry);
         report.skipped.push(...skipped);
+        for (const t of [...data.tokens]) {
+          const { d } = readTokenHeader(t.bytes);
+          const want = await dOfModel(t.modelId);
+          if (want === null) modelD.set(t.modelId, d);
+          else if (want !== d) {
+            data.tokens = data.tokens.filter((x) => x !== t);
+            report.skipped.push({ kind: 'tokens', id: data.photo.id, modelId: t.modelId, reason: `their hidden size d = ${d} differs from the library's d = ${want} for this model` });
+          }
+        }
         if (data.original && (await sha256Hex(data.original.bytes as Uint8Array<ArrayBuffer>)) !== data.photo.id) {
           report.skipped.push({ kind: 'original', id: data.photo.id, reason: 'its SHA-256 does not match the photo id (the file is damaged)' });
           delete data.original;

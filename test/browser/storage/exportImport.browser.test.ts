@@ -127,6 +127,32 @@ describe('export / import', () => {
     expect((await verifyLibrary(target)).problems).toEqual([]);
   });
 
+  test('tokens whose d differs from the library\'s for the same model are skipped, never stored beside the others', async () => {
+    // Embedding shards are (n, d) per model and search reads them as one matrix: one d per model.
+    const lib = await freshLibrary();
+    await setCurrentModel(lib, MODEL);
+    const a = await makePhoto(1);
+    await addPhotos(lib, [a]);
+    await finishIndexing(lib, indexResult(a.id, 1)); // d = D
+    const p = await makePhoto(2);
+    const file = encodeLibrary({
+      photos: [{
+        photo: { id: p.id, name: p.name, type: p.type, byteSize: p.byteSize, width: p.width, height: p.height, addedAt: 1, status: 'indexed', modelId: MODEL, indexedAt: 2 },
+        thumbnail: { ...p.thumbnail, bytes: new Uint8Array(p.thumbnail.bytes) },
+        tokens: [{ modelId: MODEL, bytes: encodeTokens({ modelId: MODEL, K: 2 * K, d: D / 2, data: randomBits(K * D, 3) }) }],
+        embeddings: [],
+        original: { type: p.type, bytes: new Uint8Array(await p.original.arrayBuffer()) },
+      }],
+    });
+    const report = await importLibrary(lib, new Blob([file]));
+    expect(report.imported).toEqual([p.id]);
+    expect(report.skipped).toEqual([{ kind: 'tokens', id: p.id, modelId: MODEL, reason: `their hidden size d = ${D / 2} differs from the library's d = ${D} for this model` }]);
+    expect(await getPhoto(lib, p.id)).toMatchObject({ status: 'pending' }); // its original is there: indexed again
+    expect(await getTokens(lib, p.id, MODEL)).toBeUndefined();
+    expect(await getEmbedding(lib, p.id, MODEL)).toBeUndefined();
+    expect((await verifyLibrary(lib)).problems).toEqual([]);
+  });
+
   test('a file that is not a library is refused as a whole', async () => {
     const lib = await freshLibrary();
     const before = await dump(lib);
