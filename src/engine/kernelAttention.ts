@@ -2,10 +2,14 @@
 // on ORT's GPUDevice, between pre_i and post_i, exchanging GPU buffers with the ORT sessions as
 // src/kernels/README.md describes. The KV caches (one per layer, capacity = the model's maxPositions) are
 // ours; q/k/v come from pre_i's gpu-buffer outputs, attn goes to post_i as a tensor over our buffer.
+// Everything here belongs to one device: once it is lost, attend() and the factory throw DeviceLostError
+// instead of appending to caches that no longer exist; the engine then rebuilds the model (and with it a
+// new factory, new caches and new pipelines) on the replacement device (src/engine/host.ts).
 
 import type { BackendTensor } from './core/backend';
 import type { AttendArgs, AttentionMapResult, AttentionShape, LayerAttention, LayerAttentionFactory, MapSpec } from './core/kernelDecoder';
-import { getOrtDevice, gpuBufferOf, tensorFromGpuBuffer, type OrtTensor } from '../gpu/ort';
+import { DeviceLostError } from '../gpu/errors';
+import { getOrtDevice, gpuBufferOf, isDeviceLost, tensorFromGpuBuffer, type OrtTensor } from '../gpu/ort';
 import { Recorder, getBufferPool } from '../gpu/buffers';
 import {
   acquireAttentionOutput, createAttentionMap, createKeyMask, createKvCache, destroyKvCache, encodeAttention,
@@ -41,6 +45,7 @@ class GpuLayerAttention implements LayerAttention {
 
   async attend(a: AttendArgs): Promise<BackendTensor> {
     if (this.disposed) throw new Error('this KV cache was already released');
+    if (isDeviceLost(this.device)) throw lostCaches();
     const { Hq, hd, layers } = this.shape;
     const { S } = a;
     const cache = this.caches[a.layer];
@@ -111,9 +116,16 @@ class GpuLayerAttention implements LayerAttention {
   }
 }
 
+function lostCaches(): DeviceLostError {
+  return new DeviceLostError('The GPU device holding the KV caches of the kernel decoder was lost; they cannot be used again.');
+}
+
 /** The kernel attention on ORT's device, pipelines compiled up front. */
 export async function kernelAttentionFactory(shape: AttentionShape): Promise<LayerAttentionFactory> {
   const device = await getOrtDevice();
   await Promise.all([warmAttention(device, shape.hd), warmAttentionMap(device)]);
-  return (capacity) => new GpuLayerAttention(device, shape, capacity);
+  return (capacity) => {
+    if (isDeviceLost(device)) throw lostCaches();
+    return new GpuLayerAttention(device, shape, capacity);
+  };
 }

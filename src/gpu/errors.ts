@@ -26,7 +26,8 @@ export class WebGPUNotAvailableError extends GpuError {
 export class DeviceLostError extends GpuError {
   override readonly name = 'DeviceLostError';
   static readonly defaultHint =
-    'The GPU was reset or its driver crashed. Reload the page; if it keeps happening, close other GPU-heavy tabs.';
+    'The GPU was reset or its driver crashed. The app restarts the model on a new GPU device (or on the CPU) by itself: '
+    + 'try again. If it keeps happening, close other GPU-heavy tabs or reload the page.';
   constructor(message = 'The WebGPU device was lost.', opts?: HintedErrorOptions) {
     super(message, DeviceLostError.defaultHint, opts);
   }

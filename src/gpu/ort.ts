@@ -3,6 +3,7 @@
 //   createSession()      a session wrapper; webgpu creation failures fall back to wasm and say why
 //   runExclusive()       the ONE promise chain every session create/run/release goes through
 //   getOrtDevice()       ORT's own GPUDevice, the device our WGSL kernels must use
+//   recoverFromDeviceLoss()  after that device is lost: a new device for every later session, or wasm
 //   tensorFromGpuBuffer  wrap a GPUBuffer (made on ORT's device) as an input tensor
 //
 // Why one chain: ORT-web cannot run two sessions at once, and its native WebGPU EP throws
@@ -10,6 +11,16 @@
 // Why ORT's device: ORT ignores a device we create and set on `env.webgpu.device`; it publishes the device
 // it created there once the first webgpu session exists. We keep the self-test session alive for the life of
 // the module so that ORT's WebGPU context (and with it the device) is never torn down under our kernels.
+//
+// Device loss (driver reset, GPU process crash, `device.destroy()`): every run on the lost device fails,
+// and ORT's default WebGPU context never gets a new device (a new default session is created on the dead
+// one and fails at its first run; measured on ORT 1.30). ORT 1.30's native WebGPU EP does take a device of
+// ours through the EP options (`{ name: 'webgpu', device }`; `env.webgpu.device` is only an output), so
+// recoverFromDeviceLoss() requests a new adapter and device, self-tests it, and creates every later webgpu
+// session on it; when that fails (or the device was lost too often) the backend becomes wasm with the reason.
+// Sessions, buffers and pipelines of the lost device are never reused: sessions remember their device and
+// fail fast with DeviceLostError, the buffer pool and pipeline cache drop the device (buffers.ts,
+// pipelines.ts), and the engine re-creates its sessions and KV caches (src/engine/host.ts).
 
 import * as ort from 'onnxruntime-web/webgpu';
 import { DeviceLostError, OrtSessionError, ShaderF16SupportError, WebGPUNotAvailableError } from './errors';
@@ -36,7 +47,28 @@ export interface BackendChoice {
   ortVersion: string;
   /** ORT wasm threads (1 unless the page is cross-origin isolated). */
   wasmThreads: number;
+  /** The GPU device losses so far and what became of the backend (null while the first device lives). */
+  deviceLoss: DeviceLossRecord | null;
 }
+
+/** What happened to ORT's GPU device, for the UI. */
+export interface DeviceLossRecord {
+  /** How many devices were lost in this worker so far. */
+  count: number;
+  /** The last loss: GPUDeviceLostInfo.reason ('destroyed' | 'unknown') and its message. */
+  reason: string;
+  message: string;
+  /** Date.now() of the last loss. */
+  at: number;
+  /** 'new-device': sessions run on a new WebGPU device; 'wasm': no usable GPU device, the CPU computes. */
+  outcome: 'new-device' | 'wasm';
+}
+
+/** After this many losses the backend stays on wasm: a GPU that keeps resetting is worse than the CPU. */
+export const MAX_DEVICE_RECOVERIES = 3;
+
+/** Fault injection for tests: replaces how the replacement adapter/device is requested. Never set elsewhere. */
+export const deviceRecoveryTestHooks: { requestDevice: null | (() => Promise<GPUDevice>) } = { requestDevice: null };
 
 /** GPUBufferUsage STORAGE | COPY_SRC | COPY_DST, as numbers so this module loads where WebGPU is absent. */
 export const ORT_IO_BUFFER_USAGE = 0x80 | 0x04 | 0x08;
@@ -76,8 +108,56 @@ function message(e: unknown): string {
 
 let choice: Promise<BackendChoice> | null = null;
 let keepAlive: ort.InferenceSession | null = null; // the self-test session; holds ORT's WebGPU context
-let lost: GPUDeviceLostInfo | null = null;
+
+/** One GPU device webgpu sessions run on: ORT's own (custom: false) or a replacement of ours after a loss. */
+interface DeviceGeneration {
+  device: GPUDevice;
+  custom: boolean;
+  lost: GPUDeviceLostInfo | null;
+}
+
+/** The device new webgpu sessions use; null on wasm. */
+let gen: DeviceGeneration | null = null;
+const lostDevices = new WeakSet<GPUDevice>();
 const lostListeners = new Set<(info: GPUDeviceLostInfo) => void>();
+let lossRecord: DeviceLossRecord | null = null;
+let recovering: Promise<BackendChoice> | null = null;
+
+function watch(g: DeviceGeneration): void {
+  void g.device.lost.then((info) => {
+    g.lost = info;
+    lostDevices.add(g.device);
+    if (g === gen) for (const cb of lostListeners) cb(info);
+  });
+}
+
+function lostError(info: GPUDeviceLostInfo, what: string, cause?: unknown): DeviceLostError {
+  return new DeviceLostError(`The GPU device was lost (${info.reason || 'unknown'}: ${info.message || 'no message'}) ${what}.`, {
+    data: { reason: info.reason, message: info.message }, ...(cause !== undefined ? { cause } : {}),
+  });
+}
+
+/** Whether `device` is known to be lost (its `lost` promise has settled). */
+export function isDeviceLost(device: GPUDevice): boolean {
+  return lostDevices.has(device);
+}
+
+/** ORT's current GPU device is lost and recoverFromDeviceLoss() has not replaced it yet. */
+export function deviceLost(): GPUDeviceLostInfo | null {
+  return gen?.lost ?? null;
+}
+
+/**
+ * Whether the current device is lost, waiting up to `ms` for its `lost` promise: a failure caused by a loss
+ * (a rejected mapAsync) can arrive a moment before the promise settles.
+ */
+export async function confirmDeviceLost(ms = 100): Promise<boolean> {
+  const g = gen;
+  if (!g) return false;
+  if (g.lost) return true;
+  await Promise.race([g.device.lost, new Promise((r) => setTimeout(r, ms))]);
+  return g.lost !== null;
+}
 
 /** Chooses the backend once per module instance (per worker) and caches the answer. */
 export function selectBackend(): Promise<BackendChoice> {
@@ -100,11 +180,9 @@ async function chooseBackend(): Promise<BackendChoice> {
   let result: BackendChoice;
   if (reason === null) {
     const device = (await ort.env.webgpu.device) as GPUDevice;
-    void device.lost.then((info) => {
-      lost = info;
-      for (const cb of lostListeners) cb(info);
-    });
-    result = { ...base, backend: 'webgpu', reason, supportsF16: device.features.has('shader-f16'), wasmThreads: ort.env.wasm.numThreads ?? 1 };
+    gen = { device, custom: false, lost: null };
+    watch(gen);
+    result = { ...base, backend: 'webgpu', reason, supportsF16: device.features.has('shader-f16'), wasmThreads: ort.env.wasm.numThreads ?? 1, deviceLoss: null };
   } else {
     // Prove the fallback really runs before reporting it; without it nothing can compute at all.
     const wasmFailure = await selfTest('wasm');
@@ -114,7 +192,7 @@ async function chooseBackend(): Promise<BackendChoice> {
       });
     }
     reason ||= 'WebGPU is not usable';
-    result = { ...base, backend: 'wasm', reason, supportsF16: false, wasmThreads: ort.env.wasm.numThreads ?? 1 };
+    result = { ...base, backend: 'wasm', reason, supportsF16: false, wasmThreads: ort.env.wasm.numThreads ?? 1, deviceLoss: null };
   }
   settled = result;
   return result;
@@ -124,11 +202,11 @@ async function chooseBackend(): Promise<BackendChoice> {
  * Creates the self-test model on `backend` and runs it; returns why that failed, or null on success.
  * A passing webgpu session is kept (see the header) so ORT's device lives as long as this module.
  */
-async function selfTest(backend: Backend): Promise<string | null> {
+async function selfTest(backend: Backend, device?: GPUDevice): Promise<string | null> {
   return runExclusive(async () => {
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(selfTestModelBytes(), { executionProviders: [backend] });
+      session = await ort.InferenceSession.create(selfTestModelBytes(), { executionProviders: [provider(backend, device)] });
     } catch (e) {
       return `onnxruntime-web could not start its ${backend === 'webgpu' ? 'WebGPU' : 'wasm'} backend: ${message(e)}`;
     }
@@ -148,6 +226,94 @@ async function selfTest(backend: Backend): Promise<string | null> {
   });
 }
 
+/** The execution provider entry: ORT's default WebGPU device, or a device of ours (after a loss). */
+function provider(backend: Backend, device?: GPUDevice): ort.InferenceSession.ExecutionProviderConfig {
+  return backend === 'webgpu' && device ? { name: 'webgpu', device } as ort.InferenceSession.ExecutionProviderConfig : backend;
+}
+
+/** Limits ORT's WebGPU EP asks of its own device (webgpu_context.cc): the replacement gets the same. */
+const REPLACEMENT_LIMITS = [
+  'maxBindGroups', 'maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension', 'maxStorageBufferBindingSize',
+  'maxBufferSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ', 'maxStorageBuffersPerShaderStage',
+] as const;
+
+async function requestReplacementDevice(): Promise<GPUDevice> {
+  if (deviceRecoveryTestHooks.requestDevice) return deviceRecoveryTestHooks.requestDevice();
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) throw new Error('navigator.gpu is gone');
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) throw new Error('requestAdapter() returned no adapter');
+  const requiredLimits: Record<string, number> = {};
+  for (const k of REPLACEMENT_LIMITS) {
+    const v = (adapter.limits as unknown as Record<string, number | undefined>)[k];
+    if (typeof v === 'number') requiredLimits[k] = v;
+  }
+  return adapter.requestDevice({ requiredFeatures: [...adapter.features] as GPUFeatureName[], requiredLimits, label: 'fwd2bot.ort.replacement' });
+}
+
+/**
+ * After ORT's device was lost: requests a new adapter and device, checks it with the self-test model and makes
+ * it the device of every later webgpu session (and of getOrtDevice()). When that fails, or after
+ * MAX_DEVICE_RECOVERIES losses, the backend becomes wasm, with the reason. Sessions created before stay dead:
+ * re-create them. Concurrent calls share one recovery; without a lost device it returns the current choice.
+ */
+export function recoverFromDeviceLoss(): Promise<BackendChoice> {
+  if (recovering) return recovering;
+  if (!gen?.lost) return selectBackend();
+  recovering = recover(gen, gen.lost).finally(() => { recovering = null; });
+  return recovering;
+}
+
+async function recover(old: DeviceGeneration, info: GPUDeviceLostInfo): Promise<BackendChoice> {
+  const before = settled ?? (await selectBackend());
+  const count = (lossRecord?.count ?? 0) + 1;
+  const at = Date.now();
+  const dead = keepAlive;
+  keepAlive = null;
+  if (dead) await runExclusive(() => dead.release()).catch(() => undefined);
+  if (old.custom) old.device.destroy();
+  let failure: string | null = null;
+  let next: DeviceGeneration | null = null;
+  if (count >= MAX_DEVICE_RECOVERIES) {
+    failure = `it was lost ${count} times, so the CPU is used for the rest of this session`;
+  } else {
+    try {
+      next = { device: await requestReplacementDevice(), custom: true, lost: null };
+      watch(next);
+      const bad = await selfTest('webgpu', next.device);
+      if (bad) failure = bad;
+    } catch (e) {
+      failure = `a new GPU device could not be started: ${message(e)}`;
+    }
+    if (failure && next) {
+      next.device.destroy();
+      next = null;
+    }
+  }
+  const loss = { count, reason: info.reason || 'unknown', message: info.message || '', at };
+  let result: BackendChoice;
+  if (next) {
+    gen = next;
+    lossRecord = { ...loss, outcome: 'new-device' };
+    result = { ...before, backend: 'webgpu', reason: null, supportsF16: next.device.features.has('shader-f16'), deviceLoss: lossRecord };
+  } else {
+    gen = null;
+    const wasmFailure = await selfTest('wasm');
+    if (wasmFailure) {
+      throw new OrtSessionError(`The GPU device was lost and ONNX Runtime could not fall back to wasm: ${wasmFailure}.`, {
+        hint: 'Reload the page.',
+      });
+    }
+    lossRecord = { ...loss, outcome: 'wasm' };
+    const reason = `The GPU device was lost (${loss.reason}${loss.message ? `: ${loss.message}` : ''}) and ${failure}; the CPU (wasm) computes now, more slowly.`;
+    result = { ...before, backend: 'wasm', reason, supportsF16: false, deviceLoss: lossRecord };
+  }
+  settled = result;
+  choice = Promise.resolve(result);
+  return result;
+}
+
 /**
  * ORT's own GPUDevice (initialising ORT's WebGPU backend first). Our kernels must run on it so that
  * GPU buffers can pass between them and ORT sessions. Throws WebGPUNotAvailableError on the wasm backend
@@ -155,14 +321,15 @@ async function selfTest(backend: Backend): Promise<string | null> {
  */
 export async function getOrtDevice(): Promise<GPUDevice> {
   const c = await selectBackend();
-  if (c.backend !== 'webgpu' || !keepAlive) {
+  const g = gen;
+  if (c.backend !== 'webgpu' || !g) {
     throw new WebGPUNotAvailableError(`WebGPU is not in use: ${c.reason}`, { data: { reason: c.reason } });
   }
-  if (lost) throw new DeviceLostError(`ORT's WebGPU device was lost (${lost.reason}): ${lost.message}`, { data: { reason: lost.reason } });
-  return (await ort.env.webgpu.device) as GPUDevice;
+  if (g.lost) throw lostError(g.lost, 'and has not been replaced yet');
+  return g.device;
 }
 
-/** Calls `cb` when ORT's device is lost. Returns an unsubscribe function. */
+/** Calls `cb` when ORT's current device is lost (each device, once). Returns an unsubscribe function. */
 export function onOrtDeviceLost(cb: (info: GPUDeviceLostInfo) => void): () => void {
   lostListeners.add(cb);
   return () => lostListeners.delete(cb);
@@ -198,8 +365,8 @@ export interface OrtSession {
   release(): Promise<void>;
 }
 
-function sessionOptions(backend: Backend, opts: CreateSessionOptions): ort.InferenceSession.SessionOptions {
-  const o: ort.InferenceSession.SessionOptions = { executionProviders: [backend] };
+function sessionOptions(backend: Backend, opts: CreateSessionOptions, device?: GPUDevice): ort.InferenceSession.SessionOptions {
+  const o: ort.InferenceSession.SessionOptions = { executionProviders: [provider(backend, device)] };
   if (opts.graphOptimizationLevel) o.graphOptimizationLevel = opts.graphOptimizationLevel;
   if (opts.freeDimensionOverrides) o.freeDimensionOverrides = opts.freeDimensionOverrides;
   if (backend === 'webgpu' && opts.gpuOutputs) {
@@ -210,8 +377,8 @@ function sessionOptions(backend: Backend, opts: CreateSessionOptions): ort.Infer
   return o;
 }
 
-async function createOn(backend: Backend, model: ModelSource, opts: CreateSessionOptions): Promise<ort.InferenceSession> {
-  const options = sessionOptions(backend, opts);
+async function createOn(backend: Backend, model: ModelSource, opts: CreateSessionOptions, device?: GPUDevice): Promise<ort.InferenceSession> {
+  const options = sessionOptions(backend, opts, device);
   // Copy bytes: ORT may transfer/detach what it is given, and callers may reuse theirs.
   if (typeof model === 'string') return ort.InferenceSession.create(model, options);
   if (model instanceof URL) return ort.InferenceSession.create(model.href, options);
@@ -239,16 +406,26 @@ export async function createSession(model: ModelSource, opts: CreateSessionOptio
   const fallback = opts.fallbackToWasm !== false;
   let backend: Backend = opts.backend ?? chosen.backend;
   let fallbackReason: string | null = null;
+  const device = backend === 'webgpu' ? gen : null;
   const session = await runExclusive(async () => {
-    if (backend === 'webgpu') {
+    if (backend === 'webgpu' && !device) {
+      // The backend became wasm (a lost device that could not be replaced): ORT's default context is dead.
+      const why = `WebGPU is not in use: ${(settled ?? chosen).reason ?? 'no GPU device'}`;
+      if (!fallback) throw new WebGPUNotAvailableError(`Could not create a WebGPU session for ${name}: ${why}`, { data: { model: name } });
+      fallbackReason = why;
+      backend = 'wasm';
+    }
+    if (backend === 'webgpu' && device) {
+      // A session created on a lost device would only fail at its first run.
+      if (device.lost) throw lostError(device.lost, `before ${name} could be created`);
       let gpu: ort.InferenceSession | null = null;
       try {
-        gpu = await createOn('webgpu', model, opts);
+        gpu = await createOn('webgpu', model, opts, device.custom ? device.device : undefined);
       } catch (e) {
         if (!fallback) throw new OrtSessionError(`Could not create a WebGPU session for ${name}: ${message(e)}`, { data: { model: name, backend }, cause: e });
         fallbackReason = `creating the WebGPU session failed: ${message(e)}`;
       }
-      const f16 = gpu && !chosen.supportsF16 ? float16Values(gpu) : [];
+      const f16 = gpu && !device.device.features.has('shader-f16') ? float16Values(gpu) : [];
       if (gpu && f16.length === 0) return gpu;
       if (gpu) {
         await gpu.release();
@@ -264,10 +441,10 @@ export async function createSession(model: ModelSource, opts: CreateSessionOptio
       throw new OrtSessionError(`Could not create a session for ${name}: ${message(e)}`, { data: { model: name, backend }, cause: e });
     }
   });
-  return wrapSession(session, name, backend, fallbackReason);
+  return wrapSession(session, name, backend, fallbackReason, backend === 'webgpu' ? device : null);
 }
 
-function wrapSession(s: ort.InferenceSession, name: string, backend: Backend, fallbackReason: string | null): OrtSession {
+function wrapSession(s: ort.InferenceSession, name: string, backend: Backend, fallbackReason: string | null, device: DeviceGeneration | null): OrtSession {
   let released = false;
   return {
     name, backend, fallbackReason,
@@ -276,10 +453,13 @@ function wrapSession(s: ort.InferenceSession, name: string, backend: Backend, fa
     run(feeds, fetches) {
       return runExclusive(async () => {
         if (released) throw new OrtSessionError(`Session ${name} was already released.`);
+        // A session of a lost device never runs again (its buffers are gone): fail fast, say why.
+        if (device?.lost) throw lostError(device.lost, `before ${name} could run; re-create the session`);
         try {
           return fetches ? await s.run(feeds, [...fetches]) : await s.run(feeds);
         } catch (e) {
-          if (lost) throw new DeviceLostError(`The GPU device was lost while running ${name}: ${lost.message}`, { cause: e });
+          if (device && !device.lost) await Promise.race([device.device.lost, new Promise((r) => setTimeout(r, 100))]);
+          if (device?.lost) throw lostError(device.lost, `while running ${name}`, e);
           if (F16_MISSING.test(message(e))) {
             throw new ShaderF16SupportError(`${name} uses float16 on the GPU, which lacks shader-f16.`, { data: { model: name }, cause: e });
           }
@@ -291,7 +471,11 @@ function wrapSession(s: ort.InferenceSession, name: string, backend: Backend, fa
       return runExclusive(async () => {
         if (released) return;
         released = true;
-        await s.release();
+        try {
+          await s.release();
+        } catch (e) {
+          if (!device?.lost) throw e; // releasing a session of a lost device may fail; nothing is left to free
+        }
       });
     },
   };
