@@ -1,6 +1,7 @@
 // EngineApi: what the UI can ask of the engine. The UI only ever sees this interface; the implementation
 // (client.ts) forwards to the engine worker (worker.ts) over the typed protocol (protocol.ts, rpc.ts).
 
+import type { DeviceLossRecord } from '../gpu/ort';
 import type { GpuAdapterSummary, GpuFeaturesOfInterest, GpuLimitsOfInterest, GpuProbe } from '../gpu/probe';
 import type { EmbeddingMatrix } from '../storage/vectors';
 import type { ChatTurn, StopReason, AnswerStats } from './core/chat';
@@ -20,6 +21,18 @@ interface BackendStatusCommon {
   probe: GpuProbe;
   /** Milliseconds the worker took to probe and start ORT (includes the WebGPU self-test). */
   startupMs: number;
+  /** GPU device losses so far and what the engine did (a new device, or wasm); absent or null: none. */
+  deviceLoss?: DeviceLossRecord | null;
+}
+
+export type { DeviceLossRecord };
+
+/** What onBackendChange reports: the backend after a device loss, and the model's facts on it. */
+export interface BackendChange {
+  status: BackendStatus;
+  /** null: no model loaded, or it could not start again (`error` says why). */
+  model: ModelInfo | null;
+  error: string | null;
 }
 
 /** The compute backend the engine actually runs on, as measured inside the worker. */
@@ -146,4 +159,6 @@ export interface EngineApi {
   rankGallery(query: Float32Array, k: number, opts?: CallOpts): Promise<TopK>;
   /** Pass 1 of an image file with its attention map (heatmap over the photo); see ModelInfo.attentionMaps. */
   attentionMap(image: Blob, opts?: CallOpts & AttentionMapOptions): Promise<AttentionMapResult>;
+  /** Calls `cb` when the engine changed backend by itself (GPU device lost). Returns an unsubscribe function. */
+  onBackendChange(cb: (change: BackendChange) => void): () => void;
 }

@@ -3,18 +3,20 @@
 
 import { actions } from '../state/store';
 import type {
-  AttentionMapOptions, AttentionMapResult, BackendStatus, CallOpts, CaptionRequest, ChatEvent, ChatRequest, CompressResult, EmbeddingMatrix, EngineApi, ModelInfo,
+  AttentionMapOptions, AttentionMapResult, BackendChange, BackendStatus, CallOpts, CaptionRequest, ChatEvent, ChatRequest, CompressResult, EmbeddingMatrix, EngineApi, ModelInfo,
   ModelSourceSpec, SearchHit, TopK,
 } from './api';
 import { serializeError, WorkerCrashedError } from './errors';
-import type { EngineMethods, Progress } from './protocol';
+import type { EngineEvent, EngineMethods, Progress } from './protocol';
 import { RpcClient } from './rpc';
 
 export class EngineClient implements EngineApi {
   private readonly rpc: RpcClient<EngineMethods>;
+  private readonly backendListeners = new Set<(change: BackendChange) => void>();
 
   constructor(private readonly worker: Worker) {
     this.rpc = new RpcClient<EngineMethods>(worker);
+    this.rpc.onEvent((e) => this.receiveEvent(e as EngineEvent));
     worker.addEventListener('error', (ev) => {
       const detail = ev instanceof ErrorEvent && ev.message ? ev.message : 'the worker script failed to load or threw';
       this.crash(new WorkerCrashedError(`The engine worker stopped: ${detail}.`));
@@ -95,6 +97,19 @@ export class EngineClient implements EngineApi {
 
   attentionMap(image: Blob, opts: CallOpts & AttentionMapOptions = {}): Promise<AttentionMapResult> {
     return this.rpc.call('attentionMap', [image, { perToken: opts.perToken }], { signal: opts.signal });
+  }
+
+  onBackendChange(cb: (change: BackendChange) => void): () => void {
+    this.backendListeners.add(cb);
+    return () => this.backendListeners.delete(cb);
+  }
+
+  /** The worker changed backend by itself (GPU device lost): the store shows the new one, listeners hear it. */
+  private receiveEvent(e: EngineEvent): void {
+    if (e?.kind !== 'backend-changed') return;
+    actions.setBackend({ kind: 'ready', status: e.status });
+    if (e.error) actions.pushError({ name: 'DeviceLostError', message: e.error, hint: 'Reload the page to start the model again.', source: 'engine' });
+    for (const cb of this.backendListeners) cb({ status: e.status, model: e.model, error: e.error });
   }
 
   unloadModel(): Promise<void> {

@@ -6,6 +6,7 @@
 //                      { kind: 'yield', id, value }              0..n, streaming methods only (chat tokens)
 //                      { kind: 'return', id, value }             exactly one of return | throw ends a request
 //                      { kind: 'throw', id, error }
+//                      { kind: 'event', event }                  news not tied to a request (EngineEvent)
 //
 // ArrayBuffers may be transferred in either direction (see rpc.ts `transfer`). Ids are unique per client.
 
@@ -44,7 +45,15 @@ export interface ReturnMessage { kind: 'return'; id: RequestId; value: unknown }
 export interface ThrowMessage { kind: 'throw'; id: RequestId; error: SerializedError }
 export interface ProgressMessage { kind: 'progress'; id: RequestId; progress: Progress }
 export interface YieldMessage { kind: 'yield'; id: RequestId; value: unknown }
-export type ServerMessage = ReturnMessage | ThrowMessage | ProgressMessage | YieldMessage;
+export interface EventMessage { kind: 'event'; event: EngineEvent }
+export type ServerMessage = ReturnMessage | ThrowMessage | ProgressMessage | YieldMessage | EventMessage;
+
+/**
+ * What the worker tells the page on its own. 'backend-changed': the GPU device was lost and the engine
+ * rebuilt itself; `status` is the backend now in use (a new device, or wasm with the reason), `model` the
+ * model's facts on it (null when none is loaded or it could not start again: `error` says why).
+ */
+export type EngineEvent = { kind: 'backend-changed'; status: BackendStatus; model: ModelInfo | null; error: string | null };
 
 /**
  * The engine worker's methods as they travel: data arguments only. A method returning a Promise replies

@@ -9,7 +9,7 @@
 // `transfer(value, [buffers])` to move ArrayBuffers instead of copying them (either direction).
 
 import { deserializeError, serializeError, WorkerCrashedError } from './errors';
-import type { ClientMessage, Progress, RequestId, ServerMessage } from './protocol';
+import type { ClientMessage, EventMessage, Progress, RequestId, ServerMessage } from './protocol';
 
 /** What both ends need: a Worker, DedicatedWorkerGlobalScope or MessagePort (call `start()` on a port). */
 export interface Endpoint {
@@ -107,6 +107,11 @@ export function serve<M>(endpoint: Endpoint, handlers: Handlers<M>): () => void 
   };
 }
 
+/** Sends news that belongs to no request (a protocol 'event'); clients hear it through RpcClient.onEvent. */
+export function postEvent(endpoint: Endpoint, event: unknown): void {
+  endpoint.postMessage({ kind: 'event', event: event as EventMessage['event'] } satisfies ServerMessage, []);
+}
+
 // ---- client ----
 
 export interface CallOptions {
@@ -133,6 +138,7 @@ export class RpcClient<M> {
   private nextId = 1;
   private readonly pending = new Map<RequestId, Pending>();
   private dead: Error | null = null;
+  private readonly eventListeners = new Set<(event: unknown) => void>();
   private readonly onMessage = (ev: MessageEvent) => this.receive(ev.data as ServerMessage);
 
   constructor(private readonly endpoint: Endpoint) {
@@ -176,6 +182,12 @@ export class RpcClient<M> {
       [Symbol.asyncIterator]() { return iterator; },
     };
     return iterator;
+  }
+
+  /** Calls `cb` with every event the server posts (postEvent). Returns an unsubscribe function. */
+  onEvent(cb: (event: unknown) => void): () => void {
+    this.eventListeners.add(cb);
+    return () => this.eventListeners.delete(cb);
   }
 
   /** Fails every pending and future call with `error` (e.g. the worker crashed). */
@@ -222,6 +234,10 @@ export class RpcClient<M> {
   }
 
   private receive(msg: ServerMessage): void {
+    if (msg?.kind === 'event') {
+      for (const cb of this.eventListeners) cb(msg.event);
+      return;
+    }
     const p = this.pending.get(msg?.id);
     if (!p) return; // cancelled, or not ours
     switch (msg.kind) {

@@ -1,9 +1,20 @@
 // The engine's InferenceBackend in the browser, on src/gpu/ort.ts (onnxruntime-web): WebGPU when the probe
 // and self-test pass, else wasm with the reason. Every run goes through ort.ts's one queue; on WebGPU the KV
 // cache stays in GPU buffers (gpu-buffer outputs fed back as inputs) and constants are uploaded once.
+// A backend belongs to one GPU device: after a device loss (webDeviceRecovery) the host makes a new one.
 
 import type { BackendSession, BackendTensor, InferenceBackend, NamedBackendTensors, SessionOptions } from './core/backend';
-import { createSession, selectBackend, Tensor, uploadFloat32, type Backend, type NamedTensors } from '../gpu/ort';
+import {
+  confirmDeviceLost, createSession, onOrtDeviceLost, recoverFromDeviceLoss, selectBackend, Tensor, uploadFloat32, type Backend, type NamedTensors,
+} from '../gpu/ort';
+import type { DeviceRecovery } from './host';
+
+/** EngineHost's device-loss hooks on ORT's WebGPU device: a new device for the next backend, or wasm. */
+export const webDeviceRecovery: DeviceRecovery = {
+  onLost: (cb) => onOrtDeviceLost(() => cb()),
+  confirmLost: () => confirmDeviceLost(),
+  recover: async () => { await recoverFromDeviceLoss(); },
+};
 
 export interface WebBackendOptions {
   /** Force a backend (tests run both); default: the one selectBackend() chose. */
