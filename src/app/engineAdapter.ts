@@ -84,5 +84,7 @@ export function engineForApp(engine: EngineApi): AppEngine {
       const r = await engine.attentionMap(image, opts);
       return { rows: r.grid[0], cols: r.grid[1], values: r.heat };
     },
+
+    onBackendChange: (cb) => engine.onBackendChange((c) => cb({ model: c.model ? toModelInfo(c.model) : null, error: c.error })),
   };
 }

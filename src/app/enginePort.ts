@@ -121,6 +121,11 @@ export interface AppEngine {
   embedText(text: string, opts?: CallOptions): Promise<Float32Array>;
   /** The attention of the summary tokens over the image in pass 1; null when the engine cannot compute it. */
   attentionMap(image: Blob, opts?: CallOptions): Promise<AttentionMap | null>;
+  /**
+   * Calls `cb` when the engine rebuilt itself on another GPU device or on wasm (the GPU device was lost): the
+   * model's facts there, or null with the reason it could not start again. Returns an unsubscribe function.
+   */
+  onBackendChange?(cb: (change: { model: ModelInfo | null; error: string | null }) => void): () => void;
   /** GPU ranking, when the engine has it; search measures it against its own JS scan (src/app/rankPath.ts). */
   gallery?: GalleryRanker;
 }

@@ -25,11 +25,21 @@ export interface StartOptions {
 
 let sync: LibrarySync | null = null;
 let unsubscribeModel: (() => void) | null = null;
+let unsubscribeBackend: (() => void) | null = null;
 
 /** Opens everything; resolves when the library is listed (the model may still be loading). */
 export async function startApp(opts: StartOptions): Promise<void> {
   services.engine = opts.engine;
   if (opts.model?.kind === 'url') services.modelUrl = opts.model.url;
+  // The GPU device was lost and the engine rebuilt itself: show where the model runs now (or why it stopped).
+  unsubscribeBackend = opts.engine.onBackendChange?.(({ model, error }) => {
+    const now = modelStore.getState().model;
+    if (model && (now.kind === 'ready' || now.kind === 'failed')) modelActions.set({ kind: 'ready', info: model });
+    else if (!model && error && now.kind === 'ready') {
+      modelActions.set({ kind: 'failed', source: now.info.source, name: 'DeviceLostError', message: error, hint: 'Reload the page to start the model again.' });
+    }
+    services.runner?.wake();
+  }) ?? null;
   const modelLoad = opts.model ? loadModel(opts.model) : Promise.resolve(null);
   try {
     const lib = await openLibrary(opts.libraryName ? { name: opts.libraryName } : {});
@@ -61,6 +71,8 @@ export function stopApp(): void {
   sync = null;
   unsubscribeModel?.();
   unsubscribeModel = null;
+  unsubscribeBackend?.();
+  unsubscribeBackend = null;
   services.runner?.dispose();
   services.runner = null;
   services.lib?.close();
