@@ -29,6 +29,10 @@ export const chatActions = {
   streaming(question: string, text: string, caption: boolean): void {
     chatStore.setState({ streaming: { question, text, caption }, error: null });
   },
+  /** The chat record the answer streaming now is saved in (created with its question). */
+  chatCreated(chatId: string): void {
+    chatStore.setState({ chatId });
+  },
   answered(chatId: string, turns: ChatTurn[]): void {
     chatStore.setState({ chatId, turns, streaming: null });
   },

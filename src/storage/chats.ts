@@ -31,6 +31,25 @@ export async function appendTurns(lib: Library, chatId: string, turns: ChatTurn[
   }, (chat) => ({ kind: 'chats-changed', photoIds: [chat.photoId] }));
 }
 
+/**
+ * Replaces the assistant turn written at `at` (the answer being saved as it streams) with `turn`, in one
+ * read-modify-write transaction; appends `turn` when that turn is gone, so an answer is never lost. Returns
+ * the updated chat. Throws if the chat was deleted.
+ */
+export async function replaceAnswer(lib: Library, chatId: string, at: number, turn: ChatTurn): Promise<ChatRecord> {
+  return lib.write('save answer', ['chats'], async (tx) => {
+    const chat = await tx.store.get(chatId);
+    if (!chat) throw new Error(`Chat ${chatId} no longer exists (its photo may have been deleted in another tab). Start a new chat.`);
+    const turns = [...chat.turns];
+    const i = turns.findLastIndex((t) => t.role === 'assistant' && t.at === at);
+    if (i >= 0) turns[i] = turn;
+    else turns.push(turn);
+    const next: ChatRecord = { ...chat, turns, updatedAt: Math.max(chat.updatedAt, turn.at) };
+    await tx.store.put(next);
+    return next;
+  }, (chat) => ({ kind: 'chats-changed', photoIds: [chat.photoId] }));
+}
+
 export async function getChat(lib: Library, chatId: string): Promise<ChatRecord | undefined> {
   return (await lib.connection()).get('chats', chatId);
 }

@@ -19,7 +19,7 @@ export {
   LEASE_MS, MAX_JOB_ATTEMPTS, type ClaimedJob, type IndexResult, type FinishOutcome,
 } from './indexing';
 export { getTokens, getEmbedding, loadEmbeddings, type EmbeddingMatrix } from './vectors';
-export { createChat, appendTurns, getChat, listChats, deleteChat } from './chats';
+export { createChat, appendTurns, replaceAnswer, getChat, listChats, deleteChat } from './chats';
 export { getSettings, updateSettings } from './settings';
 export { exportLibrary, importLibrary, blobSource, type ExportOptions, type ImportOptions, type ImportReport } from './exportImport';
 export { verifyLibrary, type IntegrityReport } from './integrity';

@@ -68,6 +68,12 @@ export interface ChatTurn {
   role: 'user' | 'assistant';
   text: string;
   at: number; // ms since the epoch
+  /**
+   * Assistant turns only: the answer never finished (the tab closed or crashed, or the engine failed, while it
+   * streamed); `text` is what was saved up to then, possibly empty. The question is saved before the answer
+   * starts and the answer is saved as it streams, so a chat never loses a question.
+   */
+  interrupted?: boolean;
 }
 
 export interface ChatRecord {

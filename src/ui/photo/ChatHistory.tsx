@@ -17,8 +17,14 @@ export function ChatHistory() {
       {turns.length === 0 && !streaming && <p className="muted">No questions yet. Answers come from this photo's stored summary tokens.</p>}
       <ol className="turns">
         {turns.map((t, i) => (
-          <li key={i} className={`turn turn-${t.role}`} data-role={t.role}>
+          <li key={i} className={`turn turn-${t.role}${t.interrupted ? ' interrupted' : ''}`} data-role={t.role} data-interrupted={t.interrupted ? 'true' : undefined}>
             <span className="visually-hidden">{t.role === 'user' ? 'You asked: ' : 'Answer: '}</span>{t.text.trim()}
+            {t.interrupted && (
+              // Saved while it streamed, and the page closed (or the engine failed) before it ended.
+              <span className="turn-note" data-testid="interrupted-note">
+                {t.text.trim() ? ' … ' : ''}(Interrupted: this answer did not finish{t.text.trim() ? '' : ', nothing of it was saved'}. Ask again for a whole answer.)
+              </span>
+            )}
           </li>
         ))}
         {streaming && (
