@@ -24,7 +24,9 @@ async function indexedPhoto(): Promise<string> {
 }
 
 test('while an answer streams, IndexedDB already holds the question and the answer so far, marked interrupted', async () => {
-  h = await setup({ wordMs: 120 });
+  // 600 ms per word: the answer (6 words) must still be streaming when the store is read below, even on a
+  // loaded 2-core CI machine (at 120 ms it had sometimes finished, and was stored whole, before the read).
+  h = await setup({ wordMs: 600 });
   const photoId = await indexedPhoto();
   const answering = ask('what colour is it?');
   await waitFor(() => (chatStore.getState().streaming?.text ?? '').trim().split(/\s+/).length >= 2);
