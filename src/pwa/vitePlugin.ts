@@ -21,11 +21,12 @@ export function isPrecached(path: string): boolean {
 
 export interface BuiltFile { path: string; content: string | Uint8Array }
 
-/** The precache list (sorted) and the build version: 16 hex of sha256 over the service worker's code and every precached file. */
+/** The precache list (sorted) and the build version: 16 hex of sha256 over the service worker's code and every precached file (its content, or the content hash in its name). */
 export function buildManifest(files: readonly BuiltFile[], workerCode: string): { version: string; precache: string[] } {
   const kept = files.filter((f) => isPrecached(f.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const h = createHash('sha256').update(workerCode);
-  for (const f of kept) h.update(`\n${f.path}\n`).update(createHash('sha256').update(f.content).digest('hex'));
+  // Emitted assets carry a content hash in their name already (assets/name-[hash].ext): the name is enough.
+  for (const f of kept) h.update(`\n${f.path}\n`).update(/^assets\/.+-[\w-]{8,}\.\w+$/.test(f.path) ? '' : createHash('sha256').update(f.content).digest('hex'));
   return { version: h.digest('hex').slice(0, 16), precache: kept.map((f) => f.path) };
 }
 
