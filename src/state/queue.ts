@@ -44,10 +44,6 @@ export const queueActions = {
       recentMs: ms === null ? s.recentMs : [...s.recentMs, ms].slice(-RECENT),
     }));
   },
-  /** The photo went back to the queue: the engine failed, not the photo (neither done nor failed). */
-  requeued(): void {
-    queueStore.setState({ current: null });
-  },
   reset(): void {
     queueStore.setState(initialQueueState, true);
   },
