@@ -58,7 +58,7 @@ const { values: o } = parseArgs({
   strict: true,
 });
 if (o.help) {
-  console.log('usage: node scripts/reproduce.mjs [--model dir] [--weights file|tiny-random] [--scenes 500] [--quick] ... (see the header of scripts/reproduce.mjs)');
+  console.log('usage: node scripts/reproduce.mjs [--model dir] [--weights file|tiny-random] [--scenes 400] [--quick] ... (see the header of scripts/reproduce.mjs)');
   process.exit(0);
 }
 
@@ -75,6 +75,14 @@ const skip = new Set(o.skip.split(',').filter(Boolean));
 const weights = o.weights ?? join(o.run, 'fwd2bot.safetensors');
 const haveWeights = weights.startsWith('tiny-random') || existsSync(at(weights));
 const base = o.base ?? join(o.run, 'instruct.safetensors');
+if (!existsSync(at(join(o.model, 'manifest.json')))) {
+  console.error(`[reproduce] ${o.model}/manifest.json is missing: export the model first (docs/MODEL_PACKAGE.md), or pass --model`);
+  process.exit(2);
+}
+if (o.weights && !haveWeights) {
+  console.error(`[reproduce] --weights ${o.weights} does not exist`);
+  process.exit(2);
+}
 mkdirSync(work, { recursive: true });
 
 ensureNpm();
@@ -140,10 +148,6 @@ step('testset', venvPython, ['-m', 'fwd2bot.testset', '--out', testset, '--scene
 
 // 3. the TypeScript engine through the ONNX graphs
 const tsEval = join(rel(work), 'eval-ts.json');
-if (!existsSync(at(join(o.model, 'manifest.json')))) {
-  console.error(`[reproduce] ${o.model}/manifest.json is missing: export the model first (docs/MODEL_PACKAGE.md), or pass --model`);
-  process.exit(2);
-}
 step('ts', process.execPath, [join('node_modules', 'tsx', 'dist', 'cli.mjs'), 'cli/evaluate.ts', '--model', o.model, '--testset', testset,
   '--scenes', scenes, '--retrieval-scenes', retrievalScenes, '--workers', o.workers, '--threads', '1', '--out', tsEval]);
 
