@@ -12,12 +12,15 @@
 //   --model <dir> [public/models/default]   --run <dir> [runs/default]
 //   --weights <fwd2bot.safetensors | tiny-random> [<run>/fwd2bot.safetensors]   --base <file> [<run>/instruct.safetensors]
 //   --pytorch-eval <eval.json> [<run>/eval.json, else <model>/eval.json, else <work>/eval.json]
-//   --scenes [500] --retrieval-scenes [500]      engine path, and PyTorch on the same items
+//   --scenes [400] --retrieval-scenes [500]      engine path, and PyTorch on the same items
+//   --workers [2]                                engine processes sharing the scenes (one ORT thread each)
 //   --pytorch-scenes [2000] --pytorch-retrieval-scenes [1000]   step 1 only
-//   --mask-scenes [300] --density-scenes [32] --caption-scenes [4]
+//   --mask-scenes [200] --density-scenes [32] --caption-scenes [4]
 //   --ablations [runs/ablations] --bench [bench/results] --out [docs/REPRODUCTION.md] --plots [docs/reproduction]
-//   --work [artifacts/reproduction] --threads [2] --skip <step,...> (reuse that step's files from --work)
+//   --work [artifacts/reproduction] --threads [2] (PyTorch) --skip <step,...> (reuse that step's files from --work)
 //   --quick   50 scenes everywhere (a smoke run, minutes)
+// Sized for under ~30 min on 2 CPU cores (measured: ~3.8 CPU-s per scene for the engine's 4 K' values, VQA + caption,
+// so 400 scenes on 2 workers ~13 min; PyTorch's same items + Figs. 4-6 ~8 min). docs/REPRODUCTION.md lists each step's time.
 // Run it niced on a shared machine: `nice -n 19 node scripts/reproduce.mjs`.
 
 import { spawnSync } from 'node:child_process';
@@ -47,6 +50,7 @@ const { values: o } = parseArgs({
     plots: { type: 'string' },
     work: { type: 'string', default: 'artifacts/reproduction' },
     threads: { type: 'string', default: '2' },
+    workers: { type: 'string', default: '2' },
     skip: { type: 'string', default: '' },
     quick: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -54,15 +58,15 @@ const { values: o } = parseArgs({
   strict: true,
 });
 if (o.help) {
-  console.log('usage: node scripts/reproduce.mjs [--model dir] [--weights file|tiny-random] [--scenes 500] [--quick] ... (see the header of scripts/reproduce.mjs)');
+  console.log('usage: node scripts/reproduce.mjs [--model dir] [--weights file|tiny-random] [--scenes 400] [--quick] ... (see the header of scripts/reproduce.mjs)');
   process.exit(0);
 }
 
 const q = o.quick;
 const n = (v, full, quick) => String(v ?? (q ? quick : full));
-const scenes = n(o.scenes, 500, 50);
+const scenes = n(o.scenes, 400, 50);
 const retrievalScenes = n(o['retrieval-scenes'], 500, 50);
-const maskScenes = n(o['mask-scenes'], 300, 30);
+const maskScenes = n(o['mask-scenes'], 200, 30);
 const densityScenes = n(o['density-scenes'], 32, 8);
 const work = resolve(root, o.work);
 const at = (p) => resolve(root, p);
@@ -71,6 +75,14 @@ const skip = new Set(o.skip.split(',').filter(Boolean));
 const weights = o.weights ?? join(o.run, 'fwd2bot.safetensors');
 const haveWeights = weights.startsWith('tiny-random') || existsSync(at(weights));
 const base = o.base ?? join(o.run, 'instruct.safetensors');
+if (!existsSync(at(join(o.model, 'manifest.json')))) {
+  console.error(`[reproduce] ${o.model}/manifest.json is missing: export the model first (docs/MODEL_PACKAGE.md), or pass --model`);
+  process.exit(2);
+}
+if (o.weights && !haveWeights) {
+  console.error(`[reproduce] --weights ${o.weights} does not exist`);
+  process.exit(2);
+}
 mkdirSync(work, { recursive: true });
 
 ensureNpm();
@@ -136,12 +148,8 @@ step('testset', venvPython, ['-m', 'fwd2bot.testset', '--out', testset, '--scene
 
 // 3. the TypeScript engine through the ONNX graphs
 const tsEval = join(rel(work), 'eval-ts.json');
-if (!existsSync(at(join(o.model, 'manifest.json')))) {
-  console.error(`[reproduce] ${o.model}/manifest.json is missing: export the model first (docs/MODEL_PACKAGE.md), or pass --model`);
-  process.exit(2);
-}
 step('ts', process.execPath, [join('node_modules', 'tsx', 'dist', 'cli.mjs'), 'cli/evaluate.ts', '--model', o.model, '--testset', testset,
-  '--scenes', scenes, '--retrieval-scenes', retrievalScenes, '--threads', o.threads, '--out', tsEval]);
+  '--scenes', scenes, '--retrieval-scenes', retrievalScenes, '--workers', o.workers, '--threads', '1', '--out', tsEval]);
 
 // 4. PyTorch on the same items, Figs. 4-6
 const analysis = join(rel(work), 'analysis.json');

@@ -37,6 +37,9 @@ const mb = (n: number) => (n / 2 ** 20).toFixed(n < 10 * 2 ** 20 ? 1 : 0);
 
 interface OpenChat { session: ChatSession; modelId: string; kPrime: number; tokens: Uint16Array | Float32Array }
 
+/** Failures that never come from the GPU device: the input or the package is at fault. */
+const NOT_GPU_ERRORS = new Set(['ImageDecodeError', 'TokenMismatchError', 'ContextFullError', 'ModelFormatError', 'ModelLoadError', 'AbortError']);
+
 /** What the host needs to survive a lost GPU device (browser: webDeviceRecovery in webBackend.ts). */
 export interface DeviceRecovery {
   /** Calls `cb` when the device the sessions run on is lost. Returns an unsubscribe function. */
@@ -152,7 +155,10 @@ export class EngineHost {
     const r = this.opts.recovery;
     if (!r) return false;
     if (this.generation !== gen || this.rebuilding) return true; // its engine was dropped under it
-    return (e as { name?: unknown } | null)?.name === 'DeviceLostError' || r.confirmLost();
+    const name = (e as { name?: unknown } | null)?.name;
+    if (name === 'DeviceLostError') return true;
+    // A bad photo or a wrong input is not worth waiting for the device's lost promise (confirmLost waits a moment).
+    return typeof name === 'string' && NOT_GPU_ERRORS.has(name) ? false : r.confirmLost();
   }
 
   /** Starts (or joins) the rebuild after a loss seen in generation `fromGen`; resolves when it is done. */

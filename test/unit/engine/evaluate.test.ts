@@ -100,7 +100,13 @@ describe('cli/evaluate.ts on the tiny fixture', () => {
     expect(heat).toHaveLength(manifest.architecture.vision.numVisionTokens);
     expect(doc.perf).toBeNull();
     expect(doc.machine.logicalCores).toBeGreaterThan(0);
-  }, 300_000); // ~2 s of CPU; generous for a loaded 2-core CI machine
+    // two worker processes on alternate scenes, merged: the same items and metrics as one process
+    const two = await evaluate({ model: pkg, testset: dir, ks: [16, 4, 1], perf: false, threads: 1, mapScenes: 1, workers: 2, log: () => undefined });
+    expect(two.workers).toBe(2);
+    expect(two.items).toEqual(doc.items);
+    expect(two.results).toEqual(doc.results);
+    expect(two.attentionMaps.maps).toEqual(doc.attentionMaps.maps);
+  }, 300_000); // a few s of CPU; generous for a loaded 2-core CI machine
 
   test('usage errors exit 2 with a hint; a folder without testset.json exits 1', async () => {
     const err: string[] = [];
