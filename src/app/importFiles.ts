@@ -1,10 +1,10 @@
-// "Add photos": files -> checks -> preparePhoto (hash, EXIF date, thumbnail) -> addPhotos in batches.
+// "Add photos": files -> checks (type, content, whole) -> preparePhoto (hash, EXIF date, thumbnail) -> addPhotos in batches.
 // A file that is not an image, is damaged or does not decode is listed with its reason and never stops the
 // others. Storage full stops the import (what was added stays) and shows the storage-full banner.
 
 import { importsActions, type ImportProblem, type ImportReport } from '../state/imports';
 import { addPhotos, preparePhoto, type NewPhoto } from '../storage';
-import { damageReason, notAnImageReason } from './fileChecks';
+import { contentReason, damageReason, notAnImageReason } from './fileChecks';
 import { isStorageFull, reasonOf, reportError } from './report';
 import { requireLibrary } from './services';
 
@@ -47,7 +47,7 @@ export async function importFiles(files: readonly File[], earlierProblems: Impor
     if (notImage) report.problems.push({ name, reason: notImage });
     else {
       try {
-        const damage = await damageReason(file);
+        const damage = (await contentReason(file)) ?? (await damageReason(file));
         if (damage) report.problems.push({ name, reason: damage });
         else batch.push(await preparePhoto(file, file.name));
       } catch (e) {

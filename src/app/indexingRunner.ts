@@ -2,6 +2,7 @@
 //
 //   claimNextJob -> getOriginal -> engine.compress (lease renewed every renewEveryMs) -> finishIndexing
 //                                                   \-> failIndexing(reason) when the engine refuses the photo
+//                                                   \-> releaseJob when the engine itself is down (GPU lost, no model)
 //
 // The queue itself lives in IndexedDB (src/storage/indexing.ts), so it survives a reload: the next page
 // load's openLibrary puts this tab's abandoned job back in the queue and the runner picks it up again.
@@ -11,13 +12,22 @@
 // Storage full: the loop stops with mode 'stopped-storage-full'; resume() tries again.
 
 import { queueActions, queueStore } from '../state/queue';
-import { claimNextJob, failIndexing, finishIndexing, getOriginal, LEASE_MS, listJobs, renewLease, type ClaimedJob } from '../storage';
+import { claimNextJob, failIndexing, finishIndexing, getOriginal, LEASE_MS, listJobs, releaseJob, renewLease, type ClaimedJob } from '../storage';
 import type { Library } from '../storage/library';
 import type { AppEngine, ModelInfo } from './enginePort';
 import { isStorageFull, reasonOf, reportError } from './report';
 
 export const CANCELLED_REASON = 'Indexing was cancelled. Use Retry to index this photo.';
 export const NO_ORIGINAL_REASON = 'The original file is no longer stored, so it cannot be indexed. Add the photo again.';
+
+/**
+ * Errors of the engine, not of the photo: the GPU device was lost (and the retry on the rebuilt engine failed
+ * too, or the model could not start again), the model is gone, the worker died. The photo goes back to the
+ * queue instead of being marked failed, so a broken engine never fails a whole queue.
+ */
+const ENGINE_DOWN = new Set(['DeviceLostError', 'ModelNotLoadedError', 'WorkerCrashedError']);
+/** Pause after an engine failure before the next claim (the model store may be about to say it is gone). */
+const ENGINE_DOWN_PAUSE_MS = 500;
 
 /** Where "paused" is remembered across reloads. */
 export interface PauseMemory {
@@ -199,6 +209,10 @@ export class IndexingRunner {
       } else if (isStorageFull(e)) {
         this.stopOnStorageError(e);
         queueActions.finished(false, null);
+      } else if (ENGINE_DOWN.has((e as { name?: string } | null)?.name ?? '')) {
+        await releaseJob(lib, photo.id, reasonOf(e)).catch((e2: unknown) => this.stopOnStorageError(e2));
+        queueActions.requeued();
+        await new Promise((r) => setTimeout(r, ENGINE_DOWN_PAUSE_MS));
       } else {
         await failIndexing(lib, photo.id, reasonOf(e)).catch((e2: unknown) => this.stopOnStorageError(e2));
         queueActions.finished(false, null);

@@ -44,6 +44,10 @@ export const queueActions = {
       recentMs: ms === null ? s.recentMs : [...s.recentMs, ms].slice(-RECENT),
     }));
   },
+  /** The photo went back to the queue: the engine failed, not the photo (neither done nor failed). */
+  requeued(): void {
+    queueStore.setState({ current: null });
+  },
   reset(): void {
     queueStore.setState(initialQueueState, true);
   },

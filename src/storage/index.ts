@@ -15,7 +15,7 @@ export {
 } from './photos';
 export { preparePhoto, UnsupportedImageError, THUMBNAIL_MAX_EDGE } from './photoInput';
 export {
-  claimNextJob, renewLease, finishIndexing, failIndexing, recoverJobs, retryPhoto, setCurrentModel, reindexStale, listJobs,
+  claimNextJob, renewLease, finishIndexing, failIndexing, releaseJob, recoverJobs, retryPhoto, setCurrentModel, reindexStale, listJobs,
   LEASE_MS, MAX_JOB_ATTEMPTS, type ClaimedJob, type IndexResult, type FinishOutcome,
 } from './indexing';
 export { getTokens, getEmbedding, loadEmbeddings, type EmbeddingMatrix } from './vectors';

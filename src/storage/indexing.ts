@@ -54,7 +54,8 @@ export async function claimNextJob(lib: Library, now = Date.now()): Promise<Clai
         await jobs.delete(job.photoId);
         await photos.put({
           ...photo, status: 'failed',
-          failReason: `Indexing stopped ${job.attempts} times before finishing (the tab was closed or crashed). ` +
+          failReason: `Indexing stopped ${job.attempts} times before finishing ` +
+            `${job.lastError ? `(the last time: ${job.lastError.replace(/\.$/, '')})` : '(the tab was closed or crashed)'}. ` +
             'Retry, or remove the photo if it keeps failing.',
         });
         failed.push(photo.id);
@@ -138,6 +139,26 @@ export async function finishIndexing(lib: Library, r: IndexResult, now = Date.no
     if (!keep?.value) await tx.objectStore('originals').delete(r.photoId);
     return status;
   }, (outcome) => ({ kind: outcome === 'photo-deleted' ? 'photos-deleted' : 'photos-updated', photoIds: [r.photoId] }));
+}
+
+/**
+ * Gives this tab's job back to the queue ('pending', photo 'pending') because the engine, not the photo, failed
+ * (the GPU device was lost, the model is gone): the next claim tries again, and after MAX_JOB_ATTEMPTS claims
+ * the photo is marked failed with `reason`. False if the job is not this tab's any more.
+ */
+export async function releaseJob(lib: Library, photoId: string, reason: string): Promise<boolean> {
+  return lib.write('release indexing job', ['jobs', 'photos'], async (tx) => {
+    const jobs = tx.objectStore('jobs');
+    const job = await jobs.get(photoId);
+    if (!job || job.state !== 'running' || job.owner !== lib.tabId) return false;
+    const back: JobRecord = { ...job, state: 'pending', lastError: reason };
+    delete back.owner;
+    delete back.leaseUntil;
+    await jobs.put(back);
+    const photo = await tx.objectStore('photos').get(photoId);
+    if (photo?.status === 'indexing') await tx.objectStore('photos').put({ ...photo, status: 'pending' });
+    return true;
+  }, (ok) => (ok ? { kind: 'photos-updated', photoIds: [photoId] } : null));
 }
 
 /** Marks the photo failed with `reason` (shown to the user) and removes its job. False if the photo is gone. */
