@@ -70,7 +70,7 @@ ABLATIONS = [
     ("bidirectional", "12", "bidirectional attention in pass 1", "--bidirectional true",
      "bidirectional attention over the prompt + summary block in pass 1"),
 ]
-ABLATION_SAMPLES = 24000
+ABLATION_SAMPLES = 6000  # python -m fwd2bot.ablations: 7 runs had to fit one 2-core session
 
 SECTIONS = ["Summary", "The deployed graphs vs PyTorch", "Table 1/2 analogue: VQA and captions vs K",
             "Table 3/4 analogue: retrieval and hard negatives", "Ablations (Tables 5, 6, 7, 12)",
@@ -662,7 +662,7 @@ class Report:
         self.section("Ablations (Tables 5, 6, 7, 12)")
         runs = self.ablation_runs()
         known = {n for n, *_ in ABLATIONS}
-        self.w("Each ablation trains only the Fwd2Bot stage from the same base model (`runs/default/instruct.safetensors`) "
+        self.w("Each ablation trains only the Fwd2Bot stage from the same base model (`python/checkpoints/instruct.safetensors`) "
                "with one switch changed (python/fwd2bot/train.py `Fwd2BotOptions`), then `python -m fwd2bot.evaluate` scores "
                "it. They run on a shorter schedule than the default model; `reference` is the unchanged recipe on that same "
                "schedule, the row the others compare against.", "")
@@ -703,9 +703,9 @@ class Report:
             for name, tab, flags, what, r in todo:
                 state = "trained, not evaluated" if r and r.get("done") else "in training or started" if r else "not started"
                 self.w(f"- `{name}` (Table {tab}: {what}), {state}:", "", "  ```sh",
-                       f"  {PY} -m fwd2bot.train --run runs/ablations/{name} --stage fwd2bot --init runs/default/instruct.safetensors "
+                       f"  {PY} -m fwd2bot.train --run runs/ablations/{name} --stage fwd2bot --init python/checkpoints/instruct.safetensors "
                        f"--samples {ABLATION_SAMPLES} {flags}".rstrip(),
-                       f"  {PY} -m fwd2bot.evaluate --run runs/ablations/{name} --scenes 500 --retrieval-scenes 500", "  ```")
+                       f"  {PY} -m fwd2bot.evaluate --run runs/ablations/{name} --only fwd2bot,retrieval --ks 16 --scenes 300 --retrieval-scenes 300", "  ```")
             self.w("")
         self.w("Paper ablations at 16 tokens (LLaVA-1.5-7B), quoted:", "")
         self.w(*table(["variant", *PAPER_ABL_COLS], [[k, *v] for k, v in PAPER_ABL.items()]))

@@ -325,6 +325,7 @@ def main(argv=None) -> None:
     ap.add_argument("--batch", type=int)
     ap.add_argument("--lr", type=float)
     ap.add_argument("--pool", type=int)
+    ap.add_argument("--warmup", type=int, help="linear warm-up steps (default 100; a short schedule needs fewer)")
     ap.add_argument("--init", type=Path, help="start the stage from these weights (default: previous stage)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-minutes", type=float, help="pause (checkpoint) after this long; rerun to resume")
@@ -348,7 +349,7 @@ def main(argv=None) -> None:
             print(f"[{s}] already done", file=sys.stderr)
             continue
         cfg = DEFAULTS[s]
-        cfg = StageConfig(**{**asdict(cfg), **{k: getattr(a, k) for k in ("samples", "batch", "lr", "pool") if getattr(a, k)}})
+        cfg = StageConfig(**{**asdict(cfg), **{k: getattr(a, k) for k in ("samples", "batch", "lr", "pool", "warmup") if getattr(a, k)}})
         left = None if a.max_minutes is None else a.max_minutes - (time.time() - t_start) / 60
         if left is not None and left <= 0:
             return
