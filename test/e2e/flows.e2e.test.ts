@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { chromiumArgs } from '../../vitest.browser.config';
+import { watch } from './lifecycleHelpers';
 
 const baseUrl = inject('baseUrl');
 const modelUrl = inject('fixtureModelUrl');
@@ -32,17 +33,7 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(shots, `
 
 // onnxruntime-web prints its own warnings (level W) through console.error when a session is created
 // ("Some nodes were not assigned to the preferred execution providers"); they are not errors of the app.
-const ORT_WARNING = /\[W:onnxruntime:/;
-
 /** Records console errors, uncaught page errors and failed requests. */
-function watch(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' && !ORT_WARNING.test(m.text())) errors.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('response', (r) => { if (r.status() >= 400) errors.push(`http ${r.status()}: ${r.url()}`); });
-  return errors;
-}
-
 async function modelReady(page: Page): Promise<void> {
   await page.locator('[data-testid="model-status"][data-state="ready"]').waitFor({ timeout: 120_000 });
 }
