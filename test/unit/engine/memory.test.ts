@@ -119,7 +119,7 @@ test('both adapters are bound once at load: distinct per stage, shared with the 
 test('50 alternations of pass 1 and pass 2 feed the same bound tensors each time and grow RSS by less than one base copy', async () => {
   // Warm-up: ORT's first-run allocations and its arena growing to the shapes of both passes (the bench's RSS
   // series flattens after ~10 alternations); the bench, not this test, reports the numbers.
-  for (let i = 0; i < 5; i++) await alternate(i);
+  for (let i = 0; i < 20; i++) await alternate(i);
   const constantsBefore = log.constants;
   const before = await settledRss();
   for (let i = 1; i <= 50; i++) await alternate(i);
