@@ -702,10 +702,8 @@ class Report:
             self.w("Not run (no `eval.json`), so no numbers are reported for them:", "")
             for name, tab, flags, what, r in todo:
                 state = "trained, not evaluated" if r and r.get("done") else "in training or started" if r else "not started"
-                self.w(f"- `{name}` (Table {tab}: {what}), {state}:", "", "  ```sh",
-                       f"  {PY} -m fwd2bot.train --run runs/ablations/{name} --stage fwd2bot --init python/checkpoints/instruct.safetensors "
-                       f"--samples {ABLATION_SAMPLES} {flags}".rstrip(),
-                       f"  {PY} -m fwd2bot.evaluate --run runs/ablations/{name} --only fwd2bot,retrieval --ks 16 --scenes 300 --retrieval-scenes 300", "  ```")
+                self.w(f"- `{name}` (Table {tab}: {what}; train.py `{flags or 'default flags'}`), {state}:", "", "  ```sh",
+                       f"  {PY} -m fwd2bot.ablations --out runs/ablations --samples {ABLATION_SAMPLES} --only {name}", "  ```")
             self.w("")
         self.w("Paper ablations at 16 tokens (LLaVA-1.5-7B), quoted:", "")
         self.w(*table(["variant", *PAPER_ABL_COLS], [[k, *v] for k, v in PAPER_ABL.items()]))

@@ -221,8 +221,9 @@ def test_report_has_every_section_and_numbers_from_its_inputs(tmp_path):
     assert "by +39.9 (T2I)" in md
     # ablations: two evaluated, differences vs reference computed, the rest listed as not run with commands
     assert re.search(r"\| `disc_only` \| 5 \|.*\| 30\.0 \|.*\| -50\.0 \| \+5\.0 \|", md)
-    assert "- `gen_only` (Table 5: generative loss only), in training or started:" in md
-    assert "--run runs/ablations/single_lora --stage fwd2bot --init runs/default/instruct.safetensors --samples 24000 --lora single" in md
+    assert "- `gen_only` (Table 5: generative loss only; train.py `--discriminative false`), in training or started:" in md
+    assert "-m fwd2bot.ablations --out runs/ablations --samples 6000 --only single_lora" in md
+    assert "`--lora single`" in md
     assert "| `single_lora` |" not in md  # never a row without numbers
     # figures: density ratio, masking ordering, captions vs K
     assert "attend 3.4x more densely" in md
