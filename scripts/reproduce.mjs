@@ -16,7 +16,7 @@
 //   --workers [2]                                engine processes sharing the scenes (one ORT thread each)
 //   --pytorch-scenes [2000] --pytorch-retrieval-scenes [1000]   step 1 only
 //   --mask-scenes [200] --density-scenes [32] --caption-scenes [4]
-//   --ablations [runs/ablations] --bench [bench/results] --out [docs/REPRODUCTION.md] --plots [docs/reproduction]
+//   --ablations [runs/ablations if it exists, else python/checkpoints/ablations (the committed results)] --bench [bench/results] --out [docs/REPRODUCTION.md] --plots [docs/reproduction]
 //   --work [artifacts/reproduction] --threads [2] (PyTorch) --skip <step,...> (reuse that step's files from --work)
 //   --quick   50 scenes everywhere (a smoke run, minutes)
 // Sized for under ~30 min on 2 CPU cores (measured: ~3.8 CPU-s per scene for the engine's 4 K' values, VQA + caption,
@@ -44,7 +44,7 @@ const { values: o } = parseArgs({
     'mask-scenes': { type: 'string' },
     'density-scenes': { type: 'string' },
     'caption-scenes': { type: 'string', default: '4' },
-    ablations: { type: 'string', default: 'runs/ablations' },
+    ablations: { type: 'string', default: existsSync('runs/ablations') ? 'runs/ablations' : 'python/checkpoints/ablations' },
     bench: { type: 'string', default: 'bench/results' },
     out: { type: 'string', default: 'docs/REPRODUCTION.md' },
     plots: { type: 'string' },

@@ -665,7 +665,9 @@ class Report:
         self.w("Each ablation trains only the Fwd2Bot stage from the same base model (`python/checkpoints/instruct.safetensors`) "
                "with one switch changed (python/fwd2bot/train.py `Fwd2BotOptions`), then `python -m fwd2bot.evaluate` scores "
                "it. They run on a shorter schedule than the default model; `reference` is the unchanged recipe on that same "
-               "schedule, the row the others compare against.", "")
+               "schedule, the row the others compare against. One command trains and scores them all (resuming): "
+               f"`{PY} -m fwd2bot.ablations --out runs/ablations --samples {ABLATION_SAMPLES}`; their eval.json, "
+               "options.json and log.jsonl are committed in `python/checkpoints/ablations/`.", "")
         rows, todo = [], []
         ref = runs.get("reference", {}).get("eval")
         kabl = None
@@ -721,14 +723,21 @@ class Report:
                 pr = PAPER_ABL[paper_row]
                 p_gen, p_ret = pr[0] - pb[0], pr[3] - pb[3]  # MMB, Flickr T2I
                 parts = []
+                # two standard errors of the difference of two independent proportions: below it, the sign is noise
+                two_se = lambda p1, n1, p2, n2: 2 * math.sqrt(binom_se(p1, n1) ** 2 + binom_se(p2, n2) ** 2)
+                noise = lambda d, band: f", within noise: ±{100 * band:.1f} at 2 SE" if abs(d) < band else f", ±{100 * band:.1f} at 2 SE"
                 if None not in dv:
                     d = dv[0] - dv[1]
+                    band = two_se(dv[0], res[f"fwd2bot_k{kabl}"].get("n_questions", 0), dv[1], rr[f"fwd2bot_k{kabl}"].get("n_questions", 0))
                     parts.append(f"VQA {100 * d:+.1f} points (paper MMB {p_gen:+.1f}"
-                                 + (", same direction)" if (d > 0) == (p_gen > 0) or abs(p_gen) < 0.5 and abs(d) < 0.01 else ", opposite direction)"))
+                                 + (", same direction" if (d > 0) == (p_gen > 0) or abs(p_gen) < 0.5 and abs(d) < 0.01 else ", opposite direction")
+                                 + noise(d, band) + ")")
                 if None not in dr:
                     d = dr[0] - dr[1]
+                    band = two_se(dr[0], ev.get("retrieval_scenes", 0), dr[1], ref.get("retrieval_scenes", 0))
                     parts.append(f"T2I R@1 {100 * d:+.1f} (paper Flickr T2I {p_ret:+.1f}"
-                                 + (", same direction)" if (d > 0) == (p_ret > 0) or abs(p_ret) < 0.5 and abs(d) < 0.01 else ", opposite direction)"))
+                                 + (", same direction" if (d > 0) == (p_ret > 0) or abs(p_ret) < 0.5 and abs(d) < 0.01 else ", opposite direction")
+                                 + noise(d, band) + ")")
                 if parts:
                     self.findings.append(f"**Ablation `{name}`** (Table {tab}, {what}) vs `reference`: " + "; ".join(parts) + ".")
         missing_names = [n for n, *_ in ABLATIONS if not (runs.get(n) or {}).get("eval")]
