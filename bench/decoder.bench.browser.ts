@@ -19,7 +19,7 @@ import { urlSource } from '../src/model/package';
 const results: Record<string, unknown> = {
   area: 'decoder', measuredAt: new Date().toISOString(), userAgent: navigator.userAgent,
   note: 'Medians of wall time (ms) per call, logits/hidden read back to the CPU; rounds alternate the two paths. '
-    + 'WebGPU here is SwiftShader on 2 CPU cores shared with other jobs: absolute numbers are CPU numbers.',
+    + 'WebGPU here is SwiftShader on 2 CPU cores (run with no other jobs): absolute numbers are CPU numbers.',
 };
 const round = (x: number) => Math.round(x * 100) / 100;
 const median = (t: number[]) => { const s = [...t].sort((a, b) => a - b); return round(s[Math.floor(s.length / 2)]); };

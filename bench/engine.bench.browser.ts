@@ -37,7 +37,7 @@ test('engine benchmark', async () => {
   const base = await pickModel();
   const results: Record<string, unknown> = {
     area: 'engine', measuredAt: new Date().toISOString(), userAgent: navigator.userAgent, model: base,
-    note: 'Chromium headless, WebGPU on SwiftShader (CPU) here, 2 cores shared with a training job: absolute numbers are noisy, ratios within one run are the point.',
+    note: 'Chromium headless, WebGPU on SwiftShader (CPU) here, 2 CPU cores (run with no other jobs): absolute numbers are noisy, ratios within one run are the point.',
     backends: {},
   };
   const choice = await selectBackend();

@@ -26,7 +26,7 @@ const pixelsOf = (i: number) => {
 };
 const results: Record<string, unknown> = {
   area: 'engine-node', measuredAt: new Date().toISOString(), node: process.version, model: dir, threads,
-  note: 'onnxruntime-node CPU, 2 cores shared with a training job: absolute numbers are noisy, ratios within one run are the point.',
+  note: 'onnxruntime-node CPU, 2 CPU cores (run with no other jobs): absolute numbers are noisy, ratios within one run are the point.',
   loadMs: Math.round(engine.info.loadMs),
 };
 results.ttft = await measureTtft(engine, pixelsOf(0), 'how many objects are there ?', 9);

@@ -173,7 +173,7 @@ const loadGrowth = loaded.rss - before.rss;
 const warmGrowth = warm.rss - before.rss;
 const results = {
   area: 'memory', measuredAt: new Date().toISOString(), node: process.version, model: dir, threads, alternations: N,
-  note: 'onnxruntime-node CPU, one process, each phase after a forced GC. RSS in MiB; deltas in bytes. 2 cores shared with a training job: timings are noisy, memory is not.',
+  note: 'onnxruntime-node CPU, one process, each phase after a forced GC. RSS in MiB; deltas in bytes. 2 CPU cores (run with no other jobs): timings are noisy, memory is not.',
   files: {
     baseGraphs: Object.fromEntries(baseGraphs.map((f) => [f, fileBytes.get(f)])), baseGraphBytes: baseBytes,
     layerGraphBytes: layerBytes, adapterBytes, adapterTensorBytes, adapterTensorsSharedBetweenPasses: shared,

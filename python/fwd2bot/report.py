@@ -982,7 +982,9 @@ class Report:
                 cmd = {"engine-node": "engine.bench.node", "engine": "engine.bench.browser"}[name]
                 rows.append([name, "-", "-", "-", "-", "-", "-", f"missing: `npm run bench -- {cmd}`"])
                 continue
-            other = str(r.get("model", "")).strip("/") != model_dir
+            # the browser bench names the package by URL: public/ is served at the root ("/models/default/")
+            served = lambda path: str(path).strip("/").removeprefix("public/")
+            other = served(r.get("model", "")) != served(model_dir)
             where = r.get("node") and f"Node {r['node']}" or (r.get("userAgent", "")[:60] + "...")
             backs = {"onnxruntime-node": r} if name == "engine-node" else r.get("backends", {})
             for be, v in backs.items():
