@@ -174,7 +174,7 @@ test('storage bench', async () => {
       area: 'storage',
       measuredAt: new Date().toISOString(),
       userAgent: navigator.userAgent,
-      note: 'Chromium headless (playwright context), 2 shared cores with other jobs running; medians where runs > 1.',
+      note: 'Chromium headless (playwright context), 2 CPU cores (run with no other jobs); medians where runs > 1.',
       photos: {
         n: PHOTOS, pageSize: PAGE,
         fillMs: fillPhotosMs,
