@@ -8,7 +8,9 @@ Graphs (TorchScript exporter, opset 17): vision.onnx (pixels -> vision tokens), 
 decoder.onnx (inputs_embeds + KV cache + LoRA factors as inputs -> logits, hidden_states, presents) and the
 per-layer graphs for the WGSL attention path. Base weights are initializers, quantized to com.microsoft
 MatMulNBits (symmetric, block 32; 8 or 4 bits); LoRA factors are graph inputs, so the app switches stage
-by binding the other adapter's tensors. After export, every graph is checked against PyTorch with Python
+by binding the other adapter's tensors. decoder.onnx and the per-layer graphs hold the same weights, so
+their initializers live once in decoder_weights.bin (ONNX external data, deduplicated by content) and the
+graphs keep only their structure. After export, every graph is checked against PyTorch with Python
 onnxruntime, and golden.json records PyTorch reference outputs (of the dequantized weights the package
 actually carries) for the engine's tests.
 """
@@ -37,7 +39,8 @@ from . import data, text, world
 from . import fwd2bot as fb
 from .model import LoRALinear, ModelConfig, TinyLlava, from_hf_state_dict, rotate_half
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: decoder graphs take their weights from a shared external-data file
+SHARED_WEIGHTS = "decoder_weights.bin"
 PROJS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 GOLDEN_QUESTIONS = ["what color is the object at the top left ?", "how many objects are there ?",
                     "what is written on the sign ?", "where is the sign ?", text.CAPTION_QUESTION]
@@ -261,6 +264,48 @@ def quantize_matmuls(path: Path, bits: int, block: int = 32, min_size: int = 16)
     return replaced
 
 
+def share_weights(out: Path, graphs: list[Path], data_file: str, min_bytes: int = 1024, align: int = 64) -> dict:
+    """Moves every initializer of `graphs` of at least `min_bytes` into one ONNX external-data file `data_file`
+    (in `out`), each distinct content once, at `align`-byte offsets. The location written into the graphs is
+    `data_file` as the package names it (not relative to the graph's folder): the app and the CLI create
+    sessions from bytes and hand onnxruntime the file under that name (`externalData`). Returns counts."""
+    blob, at = bytearray(), {}
+    stats = {"tensors": 0, "unique": 0, "inlineBytes": 0}
+    for gp in graphs:
+        m = onnx.load(str(gp))
+        for t in m.graph.initializer:
+            raw = numpy_helper.to_array(t).tobytes()  # little-endian on every platform this runs on
+            if len(raw) < min_bytes:
+                continue
+            key = hashlib.sha256(raw).digest()
+            if key not in at:
+                blob += b"\0" * (-len(blob) % align)
+                at[key] = len(blob)
+                blob += raw
+                stats["unique"] += 1
+            stats["tensors"] += 1
+            stats["inlineBytes"] += len(raw)
+            for f in ("raw_data", "float_data", "int32_data", "int64_data", "double_data", "uint64_data", "string_data"):
+                t.ClearField(f)
+            del t.external_data[:]
+            t.data_location = onnx.TensorProto.EXTERNAL
+            for k, v in (("location", data_file), ("offset", str(at[key])), ("length", str(len(raw)))):
+                e = t.external_data.add()
+                e.key, e.value = k, v
+        gp.write_bytes(m.SerializeToString())
+    (out / data_file).write_bytes(bytes(blob))
+    stats["bytes"] = len(blob)
+    return stats
+
+
+def load_graph(out: Path, rel: str) -> bytes:
+    """A package graph as self-contained bytes (external data inlined from the package folder)."""
+    from onnx.external_data_helper import load_external_data_for_model
+    m = onnx.load(str(out / rel), load_external_data=False)
+    load_external_data_for_model(m, str(out))
+    return m.SerializeToString()
+
+
 def dequantize_into_model(model: TinyLlava, bits: int, block: int = 32, min_size: int = 16) -> None:
     """Apply the same quantization to the PyTorch weights (so golden outputs describe the shipped graphs)."""
     qmax = 2 ** (bits - 1) - 1
@@ -407,6 +452,10 @@ def export_package(model: TinyLlava, out: Path, quant: str, name: str, per_layer
             cnt = quantize_matmuls(gpath, bits)
             say(f"{gpath.name}: {cnt} MatMul -> MatMulNBits({bits})")
         dequantize_into_model(model, bits)  # PyTorch now computes with the shipped weights
+    dec_graphs = [out / "decoder.onnx"] + (sorted((out / "layers").glob("*.onnx")) if per_layer else [])
+    shared = share_weights(out, dec_graphs, SHARED_WEIGHTS)
+    say(f"{SHARED_WEIGHTS}: {shared['unique']} tensors ({shared['bytes']} bytes) for {shared['tensors']} initializers "
+        f"of {len(dec_graphs)} graphs ({shared['inlineBytes']} bytes before)")
 
     # tensors
     (out / "summary_tokens.bin").write_bytes(model.summary_tokens.detach().float().numpy().astype("<f4").tobytes())
@@ -452,9 +501,11 @@ def export_package(model: TinyLlava, out: Path, quant: str, name: str, per_layer
                          "stop": [text.EOS]},
         "preprocessing": {"size": [cfg.vision.image_size, cfg.vision.image_size], "resize": "box",
                           "mean": [data.MEAN] * 3, "std": [data.STD] * 3, "layout": "NCHW", "alpha": "composite-on-white"},
-        "graphs": {"vision": {"file": "vision.onnx"}, "embed": {"file": "embed_tokens.onnx"}, "decoder": {"file": "decoder.onnx"},
+        "graphs": {"vision": {"file": "vision.onnx"}, "embed": {"file": "embed_tokens.onnx"},
+                   "decoder": {"file": "decoder.onnx", "externalData": SHARED_WEIGHTS},
                    **({"layers": {"pre": [f"layers/pre_{i}.onnx" for i in range(n)],
-                                  "post": [f"layers/post_{i}.onnx" for i in range(n)], "final": "layers/final.onnx"}} if per_layer else {})},
+                                  "post": [f"layers/post_{i}.onnx" for i in range(n)], "final": "layers/final.onnx",
+                                  "externalData": SHARED_WEIGHTS}} if per_layer else {})},
         "tensors": {"summaryTokens": {"file": "summary_tokens.bin", "dtype": "float32", "shape": [K, d]}, "lora": lora_meta},
         "quantization": {"decoder": quant, "vision": quant, "blockSize": 32, "compute": "float32"},
     }
@@ -533,7 +584,7 @@ def parity(model: TinyLlava, out: Path, manifest: dict, samples: list[Path]) -> 
     import onnxruntime as ort
     so = ort.SessionOptions()
     so.log_severity_level = 3
-    sess = lambda f: ort.InferenceSession(str(out / f), so, providers=["CPUExecutionProvider"])
+    sess = lambda f: ort.InferenceSession(load_graph(out, f), so, providers=["CPUExecutionProvider"])
     vis, emb, dec = sess("vision.onnx"), sess("embed_tokens.onnx"), sess("decoder.onnx")
     c = model.cfg.text
     stage_map = manifest["fwd2bot"]["stageForPass"]

@@ -28,7 +28,7 @@ export async function createWebBackend(opts: WebBackendOptions = {}): Promise<In
     kind,
     fallbackReason: opts.backend === undefined && kind === 'wasm' ? choice.reason : null,
     async createSession(bytes: Uint8Array, o: SessionOptions): Promise<BackendSession> {
-      const s = await createSession(bytes, { backend: kind, name: o.name, gpuOutputs: o.gpuOutputs ?? false });
+      const s = await createSession(bytes, { backend: kind, name: o.name, gpuOutputs: o.gpuOutputs ?? false, externalData: o.externalData });
       return {
         name: s.name,
         device: s.backend,

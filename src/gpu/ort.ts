@@ -351,7 +351,15 @@ export interface CreateSessionOptions {
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Fix symbolic dims (e.g. { batch: 1 }) so ORT can plan memory. */
   freeDimensionOverrides?: Record<string, number>;
+  /**
+   * ONNX external-data files the graph's initializers live in, under the `location` the graph names
+   * (docs/MODEL_PACKAGE.md "Shared weights"). Handed to ORT as they are: it reads them while the session is
+   * created and keeps no reference.
+   */
+  externalData?: readonly ExternalData[];
 }
+
+export interface ExternalData { path: string; data: Uint8Array }
 
 export interface OrtSession {
   readonly name: string;
@@ -369,6 +377,7 @@ function sessionOptions(backend: Backend, opts: CreateSessionOptions, device?: G
   const o: ort.InferenceSession.SessionOptions = { executionProviders: [provider(backend, device)] };
   if (opts.graphOptimizationLevel) o.graphOptimizationLevel = opts.graphOptimizationLevel;
   if (opts.freeDimensionOverrides) o.freeDimensionOverrides = opts.freeDimensionOverrides;
+  if (opts.externalData?.length) o.externalData = opts.externalData.map((x) => ({ path: x.path, data: x.data }));
   if (backend === 'webgpu' && opts.gpuOutputs) {
     o.preferredOutputLocation = opts.gpuOutputs === true
       ? 'gpu-buffer'

@@ -1,11 +1,14 @@
-// manifest.json of a model package (docs/MODEL_PACKAGE.md, format version 1): types and a validator that
+// manifest.json of a model package (docs/MODEL_PACKAGE.md, format version 2): types and a validator that
 // names the field that is wrong. Pure: no DOM, no Node. Unknown extra fields are ignored (forward compatible
-// within a format version); a different `formatVersion` is refused.
+// within a format version). Version 1 (every graph self-contained) is still read: version 2 only adds the
+// optional `externalData` of a graph; a newer version is refused.
 
 import { ModelFormatError } from './errors';
 
 export const PACKAGE_FORMAT = 'fwd2bot-model-package';
-export const PACKAGE_FORMAT_VERSION = 1;
+export const PACKAGE_FORMAT_VERSION = 2;
+/** Oldest format version this app still reads. */
+export const OLDEST_PACKAGE_FORMAT_VERSION = 1;
 export const LORA_PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
 export type LoraProjection = (typeof LORA_PROJECTIONS)[number];
 
@@ -36,6 +39,12 @@ export interface VisionArchitecture {
 export interface TensorEntry { name: string; shape: number[]; offset: number }
 export interface LoraFile { file: string; dtype: 'float32'; entries: TensorEntry[] }
 export interface PackageFile { path: string; bytes: number; sha256: string }
+/**
+ * An ONNX graph of the package. `externalData`: the package file its large initializers live in (ONNX external
+ * data; the graph names it by this same path), shared between decoder.onnx and the per-layer graphs so their
+ * weights are stored and downloaded once (docs/MODEL_PACKAGE.md "Shared weights").
+ */
+export interface GraphFile { file: string; externalData?: string }
 
 export interface Manifest {
   format: typeof PACKAGE_FORMAT;
@@ -68,9 +77,9 @@ export interface Manifest {
     alpha: 'composite-on-white';
   };
   graphs: {
-    vision: { file: string }; embed: { file: string }; decoder: { file: string };
+    vision: GraphFile; embed: GraphFile; decoder: GraphFile;
     /** Optional per-layer split of the decoder (docs/MODEL_PACKAGE.md "Per-layer graphs"): the kernel decoder path. */
-    layers?: { pre: string[]; post: string[]; final: string };
+    layers?: { pre: string[]; post: string[]; final: string; externalData?: string };
   };
   tensors: {
     summaryTokens: { file: string; dtype: 'float32'; shape: [number, number] }; // (K, d)
@@ -156,10 +165,10 @@ export function parseManifest(input: string | unknown): Manifest {
   const m = obj(raw, '(root)');
   if (m.format !== PACKAGE_FORMAT) throw ModelFormatError.forField('format', `must be "${PACKAGE_FORMAT}", got ${JSON.stringify(m.format) ?? 'nothing'}`);
   const formatVersion = int(m, 'formatVersion', '', 1);
-  if (formatVersion !== PACKAGE_FORMAT_VERSION) {
-    throw ModelFormatError.forField('formatVersion', `is ${formatVersion}; this app reads version ${PACKAGE_FORMAT_VERSION}`, {
+  if (formatVersion > PACKAGE_FORMAT_VERSION || formatVersion < OLDEST_PACKAGE_FORMAT_VERSION) {
+    throw ModelFormatError.forField('formatVersion', `is ${formatVersion}; this app reads versions ${OLDEST_PACKAGE_FORMAT_VERSION} to ${PACKAGE_FORMAT_VERSION}`, {
       hint: formatVersion > PACKAGE_FORMAT_VERSION
-        ? 'The model is newer than this app: update the app (reload the page), or use a model exported for format version 1.'
+        ? `The model is newer than this app: update the app (reload the page), or use a model exported for format version ${PACKAGE_FORMAT_VERSION}.`
         : 'Export the model again with the current exporter (python -m fwd2bot.export).',
     });
   }
@@ -235,7 +244,16 @@ export function parseManifest(input: string | unknown): Manifest {
   };
 
   const g = obj(m.graphs, 'graphs');
-  const graph = (key: string) => ({ file: relPath(obj(g[key], `graphs.${key}`), 'file', `graphs.${key}.`) });
+  /** The optional external-data file of a graph entry (format 2 on). */
+  const external = (o: Json, path: string): { externalData?: string } => {
+    if (o.externalData === undefined) return {};
+    if (formatVersion < 2) throw ModelFormatError.forField(`${path}externalData`, `needs format version 2, the manifest says ${formatVersion}`);
+    return { externalData: relPath(o, 'externalData', path) };
+  };
+  const graph = (key: string): GraphFile => {
+    const o = obj(g[key], `graphs.${key}`);
+    return { file: relPath(o, 'file', `graphs.${key}.`), ...external(o, `graphs.${key}.`) };
+  };
   const graphs: Manifest['graphs'] = { vision: graph('vision'), embed: graph('embed'), decoder: graph('decoder') };
   if (g.layers !== undefined) {
     const lo = obj(g.layers, 'graphs.layers');
@@ -244,7 +262,7 @@ export function parseManifest(input: string | unknown): Manifest {
     if (pre.length !== decoder.layers || post.length !== decoder.layers) {
       throw ModelFormatError.forField('graphs.layers', `must list ${decoder.layers} pre and post graphs (one per decoder layer), got ${pre.length} and ${post.length}`);
     }
-    graphs.layers = { pre, post, final: relPath(lo, 'final', 'graphs.layers.') };
+    graphs.layers = { pre, post, final: relPath(lo, 'final', 'graphs.layers.'), ...external(lo, 'graphs.layers.') };
   }
 
   const ts = obj(m.tensors, 'tensors');
@@ -279,7 +297,7 @@ export function parseManifest(input: string | unknown): Manifest {
   });
   const listed = new Set(files.map((x) => x.path));
   const needed = [graphs.vision.file, graphs.embed.file, graphs.decoder.file, summaryTokens.file, ...Object.values(lora).map((l) => l.file),
-    ...(graphs.layers ? [...graphs.layers.pre, ...graphs.layers.post, graphs.layers.final] : [])];
+    ...(graphs.layers ? [...graphs.layers.pre, ...graphs.layers.post, graphs.layers.final] : []), ...externalDataFiles(graphs)];
   for (const n of needed) if (!listed.has(n)) throw ModelFormatError.forField('files', `does not list "${n}" (every file the model reads needs a size and sha256)`);
 
   const out: Manifest = {
@@ -292,6 +310,12 @@ export function parseManifest(input: string | unknown): Manifest {
   if (m.golden !== undefined) out.golden = relPath(m, 'golden', '');
   if (m.modelCard !== undefined) out.modelCard = relPath(m, 'modelCard', '');
   return out;
+}
+
+/** The distinct external-data files the graphs of a package read (format 2), in first-use order. */
+export function externalDataFiles(graphs: Manifest['graphs']): string[] {
+  const all = [graphs.vision, graphs.embed, graphs.decoder, graphs.layers].map((x) => x?.externalData);
+  return [...new Set(all.filter((x): x is string => x !== undefined))];
 }
 
 /** (in, out) features of each LoRA-wrapped projection of the decoder. */

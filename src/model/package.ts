@@ -7,7 +7,7 @@
 // source lives in cli/nodeSource.ts. Pure: uses only fetch / crypto.subtle / structural File types.
 
 import { ModelFormatError, ModelLoadError } from './errors';
-import { parseManifest, type Manifest, type PackageFile } from './manifest';
+import { externalDataFiles, parseManifest, type Manifest, type PackageFile } from './manifest';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const TOKENIZER_FILE = 'tokenizer.json';
@@ -50,7 +50,7 @@ export interface ModelPackage {
 /** The files the engine reads, in the order they are fetched (small first: the tokenizer fails fastest). */
 export function requiredFiles(m: Manifest): string[] {
   const list = [TOKENIZER_FILE, m.tensors.summaryTokens.file, ...Object.values(m.tensors.lora).map((l) => l.file),
-    m.graphs.embed.file, m.graphs.vision.file, m.graphs.decoder.file,
+    m.graphs.embed.file, m.graphs.vision.file, ...externalDataFiles(m.graphs), m.graphs.decoder.file,
     ...(m.graphs.layers ? [...m.graphs.layers.pre, ...m.graphs.layers.post, m.graphs.layers.final] : [])];
   return [...new Set(list)];
 }
@@ -105,8 +105,19 @@ export async function loadPackage(source: PackageSource, opts: LoadPackageOption
   if (derived !== manifest.modelId) {
     throw ModelFormatError.forField('modelId', `is "${manifest.modelId}" but the listed weight files give "${derived}" (the manifest was edited or mixed with other weights)`);
   }
-  const wanted = [...new Set([...requiredFiles(manifest), ...(opts.extraFiles ?? [])])];
-  const entries = wanted.map((p) => {
+  const files = await readPackageFiles(source, manifest, [...requiredFiles(manifest), ...(opts.extraFiles ?? [])], opts);
+  return { manifest, files, source: source.description };
+}
+
+/**
+ * Reads and checks listed files of an already loaded manifest (e.g. graphs the engine creates sessions for
+ * later, src/engine/core/engine.ts): each file's size and sha256 must match, so a package changed on the
+ * server since the manifest was read is refused, naming the file.
+ */
+export async function readPackageFiles(source: PackageSource, manifest: Manifest, paths: readonly string[],
+  opts: Omit<LoadPackageOptions, 'extraFiles'> = {}): Promise<Map<string, Uint8Array>> {
+  const byPath = new Map(manifest.files.map((f) => [f.path, f]));
+  const entries = [...new Set(paths)].map((p) => {
     const e = byPath.get(p);
     if (!e) throw ModelFormatError.forField('files', `does not list "${p}"`);
     return e;
@@ -126,7 +137,7 @@ export async function loadPackage(source: PackageSource, opts: LoadPackageOption
     files.set(e.path, bytes);
   }
   opts.onProgress?.({ file: '', loaded: done, total });
-  return { manifest, files, source: source.description };
+  return files;
 }
 
 // ---- sources ----

@@ -40,6 +40,8 @@ export interface SessionOptions {
   name: string;
   /** Outputs to keep on the GPU when the session runs on WebGPU (the KV cache). Ignored elsewhere. */
   gpuOutputs?: readonly string[];
+  /** External-data files of the graph (the package's shared decoder weights), by the location the graph names. */
+  externalData?: readonly { path: string; data: Uint8Array }[];
 }
 
 export interface InferenceBackend {

@@ -27,8 +27,12 @@ export interface LoadedModel {
   /** past_key_values.{i}.{key,value} in input order, and the matching present.* outputs. */
   readonly pastNames: readonly string[];
   readonly presentNames: readonly string[];
-  /** The per-layer graphs (kernel decoder path) when the package has them (manifest graphs.layers). */
-  readonly layers?: LayerSessions;
+  /**
+   * The per-layer graphs (kernel decoder path, attention maps) when the package has them (manifest
+   * graphs.layers) and they were created: loadModel creates them unless told not to, and
+   * `attachLayerSessions` creates them later (the engine does so on first use where only attention maps need them).
+   */
+  layers?: LayerSessions;
   /** Shape facts used everywhere. */
   readonly d: number;
   readonly K: number;
@@ -93,22 +97,41 @@ function zeroAdapter(m: Manifest): Map<string, { dims: number[]; data: Float32Ar
   return out;
 }
 
+export interface LoadModelOptions {
+  /**
+   * Create the per-layer graphs' sessions now (default true). false: leave `layers` unset, to be created by
+   * `attachLayerSessions` when first needed; the decoder weights are then in memory once (decoder.onnx's).
+   */
+  layers?: boolean;
+}
+
+/** The shared external-data file of a graph (format 2), from the package's bytes. */
+function externalDataOf(path: string | undefined, file: (p: string) => Uint8Array) {
+  return path === undefined ? undefined : [{ path, data: file(path) }];
+}
+
+/** A package file's checked bytes, or a ModelFormatError naming the file. */
+function fileGetter(files: ReadonlyMap<string, Uint8Array>): (p: string) => Uint8Array {
+  return (p: string) => {
+    const b = files.get(p);
+    if (!b) throw ModelFormatError.forFile(p, 'was not loaded with the package');
+    return b;
+  };
+}
+
 /**
  * Creates the sessions and binds the tensors of a checked package. `onCompile` reports each session as it
  * is created. On failure, whatever was created is released.
  */
-export async function loadModel(backend: InferenceBackend, pkg: ModelPackage, onCompile?: (p: CompileProgress) => void): Promise<LoadedModel> {
+export async function loadModel(backend: InferenceBackend, pkg: ModelPackage, onCompile?: (p: CompileProgress) => void,
+  opts: LoadModelOptions = {}): Promise<LoadedModel> {
   const m = pkg.manifest;
   if (m.fwd2bot.passOneAttention !== 'causal') {
     throw ModelFormatError.forField('fwd2bot.passOneAttention',
       `is "${m.fwd2bot.passOneAttention}": the format-1 decoder graph has no attention-mask input, so this app runs "causal" pass-1 models only`,
       { hint: 'Export the causal variant of the model.' });
   }
-  const file = (p: string) => {
-    const b = pkg.files.get(p);
-    if (!b) throw ModelFormatError.forFile(p, 'was not loaded with the package');
-    return b;
-  };
+  const file = fileGetter(pkg.files);
   const tokenizer = Tokenizer.fromJson(new TextDecoder().decode(file(TOKENIZER_FILE)));
   const dec = m.architecture.decoder;
   if (tokenizer.vocabSize > dec.vocabSize) {
@@ -126,13 +149,15 @@ export async function loadModel(backend: InferenceBackend, pkg: ModelPackage, on
       presentNames.push(`present.${i}.${kv}`);
     }
   }
-  const graphs = [m.graphs.vision.file, m.graphs.embed.file, m.graphs.decoder.file];
+  const graphs = [m.graphs.vision, m.graphs.embed, m.graphs.decoder];
   const sessions: BackendSession[] = [];
   try {
     for (const [i, g] of graphs.entries()) {
-      onCompile?.({ file: g, done: i, total: graphs.length });
-      const isDecoder = g === m.graphs.decoder.file;
-      sessions.push(await backend.createSession(file(g), { name: g, gpuOutputs: isDecoder ? presentNames : undefined }));
+      onCompile?.({ file: g.file, done: i, total: graphs.length });
+      const isDecoder = g === m.graphs.decoder;
+      sessions.push(await backend.createSession(file(g.file), {
+        name: g.file, gpuOutputs: isDecoder ? presentNames : undefined, externalData: externalDataOf(g.externalData, file),
+      }));
     }
     onCompile?.({ file: '', done: graphs.length, total: graphs.length });
     const [vision, embed, decoder] = sessions;
@@ -157,36 +182,8 @@ export async function loadModel(backend: InferenceBackend, pkg: ModelPackage, on
     };
     const compress = await bind('compress');
     const generate = m.fwd2bot.stageForPass.generate === m.fwd2bot.stageForPass.compress ? compress : await bind('generate');
-    let layers: LayerSessions | undefined;
-    const lg = m.graphs.layers;
-    if (lg) {
-      const make = async (f: string, gpuOutputs?: string[]) => {
-        const s = await backend.createSession(file(f), { name: f, gpuOutputs });
-        sessions.push(s);
-        return s;
-      };
-      const pre: BackendSession[] = [], post: BackendSession[] = [];
-      for (let i = 0; i < dec.layers; i++) {
-        pre.push(await make(lg.pre[i], ['q', 'k', 'v']));
-        requireNames(pre[i], lg.pre[i], 'input', ['hidden', 'position_ids']);
-        requireNames(pre[i], lg.pre[i], 'output', ['q', 'k', 'v']);
-        post.push(await make(lg.post[i], ['hidden_out']));
-        requireNames(post[i], lg.post[i], 'input', ['hidden', 'attn']);
-        requireNames(post[i], lg.post[i], 'output', ['hidden_out']);
-      }
-      const final = await make(lg.final);
-      requireNames(final, lg.final, 'output', ['logits', 'hidden_states']);
-      const feeds = (a: NamedBackendTensors) => ({
-        pre: pre.map((s, i) => loraFeeds(s, a, lg.pre[i])), post: post.map((s, i) => loraFeeds(s, a, lg.post[i])),
-      });
-      const shape = { layers: dec.layers, Hq: dec.heads, Hkv: dec.kvHeads, hd: dec.headDim };
-      const onGpu = [...pre, ...post].every((s) => s.device === 'webgpu');
-      const kernels = onGpu && backend.kernelAttention ? await backend.kernelAttention(shape) : null;
-      layers = {
-        pre, post, final, feeds: { compress: feeds(compress), generate: feeds(generate) }, shape, kernels,
-        path: 'ort', reason: kernels ? 'not measured yet' : 'the WGSL kernels need WebGPU',
-      };
-    }
+    const layers = m.graphs.layers && opts.layers !== false
+      ? await createLayerSessions(backend, m, file, { compress, generate }) : undefined;
     return {
       manifest: m, tokenizer, template: new ChatTemplate(m, tokenizer), backend, vision, embed, decoder, summaryTokens,
       adapters: { compress, generate }, pastNames, presentNames, layers,
@@ -196,6 +193,65 @@ export async function loadModel(backend: InferenceBackend, pkg: ModelPackage, on
     await Promise.all(sessions.map((s) => s.release().catch(() => undefined)));
     throw e;
   }
+}
+
+/**
+ * The per-layer graphs' sessions (manifest graphs.layers), fed the adapters already bound for decoder.onnx
+ * (the same tensor objects: nothing is uploaded twice). On failure, whatever was created is released.
+ */
+async function createLayerSessions(backend: InferenceBackend, m: Manifest, file: (p: string) => Uint8Array,
+  adapters: Record<Pass, NamedBackendTensors>): Promise<LayerSessions> {
+  const lg = m.graphs.layers;
+  if (!lg) throw ModelFormatError.forField('graphs.layers', 'is missing: this package has no per-layer graphs');
+  const dec = m.architecture.decoder;
+  const sessions: BackendSession[] = [];
+  try {
+    const make = async (f: string, gpuOutputs?: string[]) => {
+      const s = await backend.createSession(file(f), { name: f, gpuOutputs, externalData: externalDataOf(lg.externalData, file) });
+      sessions.push(s);
+      return s;
+    };
+    const pre: BackendSession[] = [], post: BackendSession[] = [];
+    for (let i = 0; i < dec.layers; i++) {
+      pre.push(await make(lg.pre[i], ['q', 'k', 'v']));
+      requireNames(pre[i], lg.pre[i], 'input', ['hidden', 'position_ids']);
+      requireNames(pre[i], lg.pre[i], 'output', ['q', 'k', 'v']);
+      post.push(await make(lg.post[i], ['hidden_out']));
+      requireNames(post[i], lg.post[i], 'input', ['hidden', 'attn']);
+      requireNames(post[i], lg.post[i], 'output', ['hidden_out']);
+    }
+    const final = await make(lg.final);
+    requireNames(final, lg.final, 'output', ['logits', 'hidden_states']);
+    const feeds = (a: NamedBackendTensors) => ({
+      pre: pre.map((s, i) => loraFeeds(s, a, lg.pre[i])), post: post.map((s, i) => loraFeeds(s, a, lg.post[i])),
+    });
+    const shape = { layers: dec.layers, Hq: dec.heads, Hkv: dec.kvHeads, hd: dec.headDim };
+    const onGpu = [...pre, ...post].every((s) => s.device === 'webgpu');
+    const kernels = onGpu && backend.kernelAttention ? await backend.kernelAttention(shape) : null;
+    return {
+      pre, post, final, feeds: { compress: feeds(adapters.compress), generate: feeds(adapters.generate) }, shape, kernels,
+      path: 'ort', reason: kernels ? 'not measured yet' : 'the WGSL kernels need WebGPU',
+    };
+  } catch (e) {
+    await Promise.all(sessions.map((s) => s.release().catch(() => undefined)));
+    throw e;
+  }
+}
+
+/**
+ * Creates a loaded model's per-layer sessions from `files` (the layer graphs and their external-data file,
+ * checked: package.ts readPackageFiles) when loadModel was told not to. Returns the model's layers.
+ */
+export async function attachLayerSessions(model: LoadedModel, files: ReadonlyMap<string, Uint8Array>): Promise<LayerSessions> {
+  if (model.layers) return model.layers;
+  model.layers = await createLayerSessions(model.backend, model.manifest, fileGetter(files), model.adapters);
+  return model.layers;
+}
+
+/** The package files `attachLayerSessions` reads: the per-layer graphs and their external data. */
+export function layerFiles(m: Manifest): string[] {
+  const lg = m.graphs.layers;
+  return lg ? [...(lg.externalData ? [lg.externalData] : []), ...lg.pre, ...lg.post, lg.final] : [];
 }
 
 /** Releases the sessions and the adapter tensors. */

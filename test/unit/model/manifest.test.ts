@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { ModelFormatError } from '../../../src/model/errors';
-import { allowedTokenCounts, loraProjectionDims, parseManifest } from '../../../src/model/manifest';
+import { allowedTokenCounts, externalDataFiles, loraProjectionDims, parseManifest } from '../../../src/model/manifest';
+import { requiredFiles } from '../../../src/model/package';
 
 const text = readFileSync(new URL('../../fixtures/tiny-package/manifest.json', import.meta.url), 'utf8');
 const fresh = () => JSON.parse(text) as Record<string, any>;
@@ -22,7 +23,13 @@ function fieldError(edit: (m: Record<string, any>) => void): ModelFormatError {
 describe('parseManifest', () => {
   test('reads the exporter fixture and keeps what the engine needs', () => {
     const m = parseManifest(text);
-    expect(m.formatVersion).toBe(1);
+    expect(m.formatVersion).toBe(2);
+    // decoder.onnx and the per-layer graphs read their weights from one shared file, which is fetched and checked
+    expect(m.graphs.decoder.externalData).toBe('decoder_weights.bin');
+    expect(m.graphs.layers?.externalData).toBe('decoder_weights.bin');
+    expect(m.graphs.vision.externalData).toBeUndefined();
+    expect(externalDataFiles(m.graphs)).toEqual(['decoder_weights.bin']);
+    expect(requiredFiles(m).filter((f) => f === 'decoder_weights.bin')).toHaveLength(1);
     expect(m.modelId).toMatch(/^f2b-[0-9a-f]{16}$/);
     expect(m.fwd2bot.numSummaryTokens).toBe(m.tensors.summaryTokens.shape[0]);
     expect(m.tensors.summaryTokens.shape[1]).toBe(m.architecture.decoder.hiddenSize);
@@ -39,10 +46,31 @@ describe('parseManifest', () => {
   });
 
   test('a newer format version is refused with an update hint', () => {
-    const e = fieldError((m) => { m.formatVersion = 2; });
-    expect(e.message).toMatch(/field "formatVersion" is 2; this app reads version 1/);
+    const e = fieldError((m) => { m.formatVersion = 3; });
+    expect(e.message).toMatch(/field "formatVersion" is 3; this app reads versions 1 to 2/);
     expect(e.hint).toMatch(/update the app/);
     expect(e.data).toMatchObject({ file: 'manifest.json', field: 'formatVersion' });
+  });
+
+  test('format 1 (self-contained graphs) is still read, but cannot name external data', () => {
+    const v1 = fresh();
+    v1.formatVersion = 1;
+    delete v1.graphs.decoder.externalData;
+    delete v1.graphs.layers.externalData;
+    const m = parseManifest(v1);
+    expect(m.formatVersion).toBe(1);
+    expect(externalDataFiles(m.graphs)).toEqual([]);
+    expect(requiredFiles(m)).not.toContain('decoder_weights.bin');
+    const e = fieldError((x) => { x.formatVersion = 1; delete x.graphs.layers.externalData; });
+    expect(e.data).toMatchObject({ field: 'graphs.decoder.externalData' });
+    expect(e.message).toMatch(/needs format version 2/);
+  });
+
+  test('an external-data file must be a listed package file inside the package', () => {
+    const unlisted = fieldError((m) => { m.files = m.files.filter((f: { path: string }) => f.path !== 'decoder_weights.bin'); });
+    expect(unlisted.message).toMatch(/does not list "decoder_weights.bin"/);
+    const outside = fieldError((m) => { m.graphs.layers.externalData = '../weights.bin'; });
+    expect(outside.data).toMatchObject({ field: 'graphs.layers.externalData' });
   });
 
   test.each<[string, (m: Record<string, any>) => void, string]>([
