@@ -5,14 +5,16 @@
 //
 // In one process, each phase after a forced GC:
 //   runtime    ORT started (one tiny session created and released), nothing of the model loaded: "before"
-//   loaded     Engine.load of the model (sessions + both adapters bound; the package bytes dropped)
+//   loaded     Engine.load of the model (sessions + both adapters bound; the package bytes dropped). Off WebGPU
+//              the per-layer graphs' sessions are not created at load (only attention maps need them there)
 //   warm       after one pass 1 and one pass 2 (ORT's first-run allocations)
 //   alternated after N alternations of pass 1 (compress a sample photo) and pass 2 (a chat answer from its tokens)
+//   layersAttached  after the first attention map, which creates the per-layer sessions
 // and two controls in the same run:
 //   secondInstance  a second Engine.load of the same package (warmed the same way): what reloading the base per
 //                   stage would cost, i.e. the duplication that binding LoRA inputs avoids
 //   perGraph        in a fresh process (--per-graph), each graph's session created alone and kept: its RSS delta
-//                   vs its file bytes, the per-layer graphs included (they repeat the decoder's weights)
+//                   vs its file bytes (a graph's shared weights, decoder_weights.bin, counted with the graph)
 // Writes bench/results/memory.json. Run: nice -n 10 npx tsx bench/memory.bench.node.ts  (or `npm run bench memory`)
 
 import { spawnSync } from 'node:child_process';
@@ -26,11 +28,7 @@ import { createNodeBackend } from '../cli/ortNode';
 import { decodePng } from '../cli/png';
 import type { BackendSession } from '../src/engine/core/backend';
 import { Engine } from '../src/engine/core/engine';
-import { ChatSession } from '../src/engine/core/chat';
-import { passOne, visionTokens } from '../src/engine/core/compress';
-import { loadModel, releaseModel } from '../src/engine/core/model';
 import { preprocessImage } from '../src/model/image';
-import { loadPackage } from '../src/model/package';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -56,6 +54,8 @@ const bytesOf = (paths: readonly string[]) => paths.reduce((s, p) => s + (fileBy
 const g = manifest.graphs;
 const baseGraphs: string[] = [g.vision.file, g.embed.file, g.decoder.file];
 const layerGraphs: string[] = g.layers ? [...g.layers.pre, ...g.layers.post, g.layers.final] : [];
+/** The decoder weights' external-data file (format 2), shared by decoder.onnx and the per-layer graphs. */
+const sharedWeights: string | undefined = g.decoder.externalData;
 const adapterFiles: Record<string, string> = Object.fromEntries(Object.entries(manifest.tensors.lora as Record<string, { file: string }>).map(([k, v]) => [k, v.file]));
 const samples: string[] = manifest.files.map((f: { path: string }) => f.path).filter((p: string) => p.startsWith('samples/'));
 const pngs = samples.map((s) => decodePng(new Uint8Array(readFileSync(join(dir, s))), s));
@@ -72,35 +72,22 @@ await tiny.release();
 if (process.argv.includes('--per-graph')) {
   // Every graph's file bytes are read first (they stay referenced), then each session is created and kept.
   const bytes = new Map([...baseGraphs, ...layerGraphs].map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]));
+  const weights = sharedWeights ? new Uint8Array(readFileSync(join(dir, sharedWeights))) : undefined;
+  const externalOf = (f: string) => {
+    const ext = f === g.decoder.file ? g.decoder.externalData : layerGraphs.includes(f) ? g.layers?.externalData : undefined;
+    return ext && weights ? [{ path: ext, data: weights }] : undefined;
+  };
   const held: BackendSession[] = [];
-  const out: Record<string, { fileBytes: number; rssDeltaBytes: number }> = {};
+  const out: Record<string, { fileBytes: number; externalBytes: number; rssDeltaBytes: number }> = {};
   let prev = await settle();
   for (const [f, b] of bytes) {
-    held.push(await backend.createSession(b, { name: f }));
+    held.push(await backend.createSession(b, { name: f, externalData: externalOf(f) }));
     const now = await settle();
-    out[f] = { fileBytes: b.length, rssDeltaBytes: now.rss - prev.rss };
+    out[f] = { fileBytes: b.length, externalBytes: externalOf(f) ? weights!.length : 0, rssDeltaBytes: now.rss - prev.rss };
     prev = now;
   }
   await Promise.all(held.map((s) => s.release()));
   console.log(JSON.stringify(out));
-  process.exit(0);
-}
-
-if (process.argv.includes('--without-layers')) {
-  // The same load and first alternation with the manifest's graphs.layers removed: what the per-layer sessions cost.
-  const m0 = await settle();
-  const pkg = await loadPackage(folderSource(dir));
-  const model = await loadModel(backend, { ...pkg, manifest: { ...pkg.manifest, graphs: { ...pkg.manifest.graphs, layers: undefined } } });
-  pkg.files.clear();
-  const m1 = await settle();
-  const px = preprocessImage(pngs[0], model.manifest.preprocessing, pngs[0].orientation);
-  const tokens = await passOne(model, await visionTokens(model, px));
-  const chat = ChatSession.fromTokens(model, tokens, model.K);
-  await chat.answer(QUESTION, { maxTokens: 4 });
-  chat.dispose();
-  const m2 = await settle();
-  await releaseModel(model);
-  console.log(JSON.stringify({ loadBytes: m1.rss - m0.rss, warmBytes: m2.rss - m0.rss, layers: model.layers === undefined ? 'none' : 'loaded' }));
   process.exit(0);
 }
 
@@ -147,6 +134,12 @@ const alternateMs = performance.now() - t0;
 const alternated = await settle();
 phases.alternated = inMiB(alternated);
 
+// The per-layer sessions, created by the first attention map (a second copy of the decoder weights in ORT).
+const layersBefore = a.layersLoaded;
+await a.attentionMapPixels(pixelsOf(0));
+const layersAttached = await settle();
+phases.layersAttached = inMiB(layersAttached);
+
 // Control 1: a second instance of the whole model (what a separate base per stage would add).
 const b = await Engine.load(backend, folderSource(dir));
 await alternate(b, 0);
@@ -159,16 +152,13 @@ await a.release();
 const child = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', fileURLToPath(import.meta.url), '--per-graph'], { encoding: 'utf8', env: process.env });
 if (child.status !== 0) throw new Error(`the per-graph child failed: ${child.stderr}`);
 const perGraph = JSON.parse(child.stdout.trim().split('\n').pop()!) as Record<string, { fileBytes: number; rssDeltaBytes: number }>;
-// Control 3: the whole model without the per-layer sessions, in a fresh process.
-const noLayersRun = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', fileURLToPath(import.meta.url), '--without-layers'], { encoding: 'utf8', env: process.env });
-if (noLayersRun.status !== 0) throw new Error(`the without-layers child failed: ${noLayersRun.stderr}`);
-const noLayers = JSON.parse(noLayersRun.stdout.trim().split('\n').pop()!) as { loadBytes: number; warmBytes: number };
 
 
 const sumDelta = (files: readonly string[]) => files.reduce((s, f) => s + perGraph[f].rssDeltaBytes, 0);
 const adapterBytes = Object.fromEntries(Object.entries(adapterFiles).map(([k, f]) => [k, fileBytes.get(f) ?? 0]));
 const twoAdapters = Object.values(adapterBytes).reduce((s, x) => s + x, 0);
-const baseBytes = bytesOf(baseGraphs), layerBytes = bytesOf(layerGraphs);
+const weightBytes = sharedWeights ? bytesOf([sharedWeights]) : 0;
+const baseBytes = bytesOf(baseGraphs) + weightBytes, layerBytes = bytesOf(layerGraphs);
 const loadGrowth = loaded.rss - before.rss;
 const warmGrowth = warm.rss - before.rss;
 const results = {
@@ -176,7 +166,7 @@ const results = {
   note: 'onnxruntime-node CPU, one process, each phase after a forced GC. RSS in MiB; deltas in bytes. 2 CPU cores (run with no other jobs): timings are noisy, memory is not.',
   files: {
     baseGraphs: Object.fromEntries(baseGraphs.map((f) => [f, fileBytes.get(f)])), baseGraphBytes: baseBytes,
-    layerGraphBytes: layerBytes, adapterBytes, adapterTensorBytes, adapterTensorsSharedBetweenPasses: shared,
+    sharedWeights: sharedWeights ?? null, sharedWeightBytes: weightBytes, layerGraphBytes: layerBytes, adapterBytes, adapterTensorBytes, adapterTensorsSharedBetweenPasses: shared,
   },
   phases,
   growth: {
@@ -186,14 +176,12 @@ const results = {
     switchingBytes: alternated.rss - warm.rss,
     switchingArrayBuffersBytes: alternated.arrayBuffers - warm.arrayBuffers,
     /** The second instance, warmed: one more copy of base + adapters + sessions. */
-    secondInstanceBytes: second.rss - alternated.rss,
+    secondInstanceBytes: second.rss - layersAttached.rss,
   },
   ratio: {
-    what: '(RSS after load - before) / (bytes of the graphs loaded + both adapters); loaded = vision + embed + decoder + per-layer graphs',
-    loaded: Math.round((loadGrowth / (baseBytes + layerBytes + twoAdapters)) * 100) / 100,
-    warm: Math.round((warmGrowth / (baseBytes + layerBytes + twoAdapters)) * 100) / 100,
-    /** The same over the unique weights only (the per-layer graphs repeat the decoder's). */
-    loadedOverUniqueWeights: Math.round((loadGrowth / (baseBytes + twoAdapters)) * 100) / 100,
+    what: '(RSS after load - before) / (bytes of what the load read into sessions: vision + embed + decoder graphs, the shared decoder weights, both adapters)',
+    loaded: Math.round((loadGrowth / (baseBytes + twoAdapters)) * 100) / 100,
+    warm: Math.round((warmGrowth / (baseBytes + twoAdapters)) * 100) / 100,
   },
   perGraph: {
     sessions: perGraph,
@@ -201,10 +189,10 @@ const results = {
     layerRssDeltaBytes: sumDelta(layerGraphs),
     decoderRssDeltaBytes: perGraph[g.decoder.file].rssDeltaBytes,
   },
-  withoutLayerSessions: {
-    what: 'fresh process, manifest graphs.layers removed: RSS growth of load and of load + one alternation (vs growth.loadBytes / warmBytes with them)',
-    ...noLayers,
-    layerSessionsCostBytes: loadGrowth - noLayers.loadBytes,
+  layerSessions: {
+    what: 'the per-layer sessions (attention maps; on WebGPU also the kernel decoder): not created by Engine.load off WebGPU, created by the first attention map',
+    createdAtLoad: layersBefore,
+    rssDeltaBytes: layersAttached.rss - alternated.rss,
   },
   series,
   alternationMs: Math.round(alternateMs / N),

@@ -145,7 +145,7 @@ async function runShard(o: EvaluateOptions, shard: [number, number], keep: boole
   };
   let pixels0: Float32Array | undefined;
   try {
-    const nMap = engine.model.layers ? Math.min(o.mapScenes ?? 4, nAll) : 0;
+    const nMap = engine.model.manifest.graphs.layers ? Math.min(o.mapScenes ?? 4, nAll) : 0;
     const scenes = Array.from({ length: nAll }, (_, i) => i).filter((i) => i % of === mine);
     const tGen = now();
     let done = 0;

@@ -19,9 +19,10 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
  * context with the session's methods, so V8 would keep `bytes` (the whole .onnx file) alive as long as the
  * session (measured: ~12 MiB per default model, bench/memory.bench.node.ts).
  */
-function openSession(bytes: Uint8Array, threads: number): Promise<ort.InferenceSession> {
+function openSession(bytes: Uint8Array, threads: number, externalData?: SessionOptions['externalData']): Promise<ort.InferenceSession> {
   return exclusive(() => ort.InferenceSession.create(bytes, {
     executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all',
+    ...(externalData?.length ? { externalData: externalData.map((x) => ({ path: x.path, data: x.data })) } : {}),
   }));
 }
 
@@ -36,28 +37,31 @@ export function createNodeBackend(opts: NodeBackendOptions = {}): InferenceBacke
     kind: 'cpu',
     fallbackReason: null,
     async createSession(bytes: Uint8Array, o: SessionOptions): Promise<BackendSession> {
+      // The session's closures below must not reach `o`: it holds the external-data bytes (the whole shared
+      // decoder weights), which V8 would then keep alive as long as the session (bench/memory.bench.node.ts).
+      const name = o.name;
       let s: ort.InferenceSession;
       try {
-        s = await openSession(bytes, threads);
+        s = await openSession(bytes, threads, o.externalData);
       } catch (e) {
-        throw new OrtSessionError(`Could not create a session for ${o.name}: ${message(e)}`, { data: { model: o.name, backend: 'cpu' }, cause: e });
+        throw new OrtSessionError(`Could not create a session for ${name}: ${message(e)}`, { data: { model: name, backend: 'cpu' }, cause: e });
       }
       let released = false;
       return {
-        name: o.name,
+        name: name,
         device: 'cpu',
         fallbackReason: null,
         inputNames: s.inputNames,
         outputNames: s.outputNames,
         run(feeds: NamedBackendTensors, fetches?: readonly string[]) {
           return exclusive(async () => {
-            if (released) throw new OrtSessionError(`Session ${o.name} was already released.`);
+            if (released) throw new OrtSessionError(`Session ${name} was already released.`);
             try {
               const f = feeds as unknown as Record<string, ort.Tensor>;
               const out = fetches ? await s.run(f, [...fetches]) : await s.run(f);
               return out as unknown as NamedBackendTensors;
             } catch (e) {
-              throw new OrtSessionError(`Running ${o.name} failed: ${message(e)}`, { data: { model: o.name, backend: 'cpu' }, cause: e });
+              throw new OrtSessionError(`Running ${name} failed: ${message(e)}`, { data: { model: name, backend: 'cpu' }, cause: e });
             }
           });
         },

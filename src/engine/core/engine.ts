@@ -4,7 +4,7 @@
 
 import { ModelNotLoadedError, TokenMismatchError } from '../errors';
 import { allowedTokenCounts } from '../../model/manifest';
-import { loadPackage, type PackageProgress, type PackageSource } from '../../model/package';
+import { loadPackage, readPackageFiles, type PackageProgress, type PackageSource } from '../../model/package';
 import { preprocessImage, type Orientation, type RgbaImage } from '../../model/image';
 import { f16ArrayToF32, f32ArrayToF16 } from '../../shared/fp16';
 import type { InferenceBackend } from './backend';
@@ -12,7 +12,7 @@ import { ChatSession, type ChatAnswer, type ChatTurn, type GenerateOptions } fro
 import { compressPixels, embedText, passOneWithMap, visionTokens } from './compress';
 import { chooseDecoderPath } from './decoderChoice';
 import type { DecoderPath } from './kernelDecoder';
-import { loadModel, releaseModel, type CompileProgress, type LoadedModel } from './model';
+import { attachLayerSessions, layerFiles, loadModel, releaseModel, type CompileProgress, type LoadedModel } from './model';
 import { Gallery, searchGallery, type SearchHit, type TopKFn } from './search';
 
 /** What the UI shows about the loaded model (structured-cloneable). */
@@ -96,18 +96,26 @@ export type LoadProgress =
 
 export class Engine {
   private released = false;
+  /** The per-layer sessions being created on first use (backends where only attention maps need them). */
+  private layersLoading: Promise<void> | null = null;
 
-  private constructor(readonly model: LoadedModel, readonly info: ModelInfo) {}
+  private constructor(readonly model: LoadedModel, readonly info: ModelInfo, private readonly source: PackageSource) {}
 
   /** Reads and checks the package from `source`, then creates the sessions. */
   static async load(backend: InferenceBackend, source: PackageSource, opts: EngineLoadOptions = {}): Promise<Engine> {
     const t0 = globalThis.performance?.now() ?? Date.now();
     const pkg = await loadPackage(source, { signal: opts.signal, onProgress: (p) => opts.onProgress?.({ phase: 'download', ...p }) });
     opts.signal?.throwIfAborted();
-    const model = await loadModel(backend, pkg, (p) => opts.onProgress?.({ phase: 'compile', ...p }));
+    // Off WebGPU the per-layer graphs serve only attention maps (the WGSL kernel decoder needs WebGPU): their
+    // sessions, which hold a second copy of the decoder weights, are created when a map is first asked for.
+    const layersNow = backend.kind === 'webgpu' || opts.decoderPath === 'kernels';
+    const model = await loadModel(backend, pkg, (p) => opts.onProgress?.({ phase: 'compile', ...p }), { layers: layersNow });
     // pkg.files (the weights' bytes) are not kept: the sessions hold what they need.
     const m = model.manifest;
     let choice: { path: DecoderPath; reason: string } = { path: 'ort', reason: 'the package has no per-layer graphs' };
+    if (m.graphs.layers && !model.layers) {
+      choice = { path: 'ort', reason: `the WGSL kernel decoder needs WebGPU (this backend is ${backend.kind}); the per-layer graphs are loaded only when an attention map is asked for` };
+    }
     if (model.layers) {
       const want = opts.decoderPath ?? 'auto';
       try {
@@ -134,9 +142,9 @@ export class Engine {
         ?? [model.vision, model.embed, model.decoder].map((s) => s.fallbackReason ? `${s.name}: ${s.fallbackReason}` : null).find((r) => r) ?? null,
       loadMs: (globalThis.performance?.now() ?? Date.now()) - t0,
       decoderPath: choice.path, decoderPathReason: choice.reason,
-      attentionMaps: !model.layers ? 'unavailable' : model.layers.kernels ? 'kernels' : 'cpu',
+      attentionMaps: !m.graphs.layers ? 'unavailable' : model.layers?.kernels ? 'kernels' : 'cpu',
     };
-    return new Engine(model, info);
+    return new Engine(model, info, source);
   }
 
   private get live(): LoadedModel {
@@ -159,13 +167,41 @@ export class Engine {
   /** pixel_values (1, 3, H, W) -> the pass-1 attention map over the patches (and the summary tokens). */
   async attentionMapPixels(pixels: Float32Array, opts: { perToken?: boolean } = {}): Promise<AttentionMapOutput & { tokens: Float32Array }> {
     const m = this.live;
-    if (!m.layers) throw new Error('This model package has no per-layer graphs (manifest graphs.layers), which attention maps need.');
+    if (!m.manifest.graphs.layers) throw new Error('This model package has no per-layer graphs (manifest graphs.layers), which attention maps need.');
+    await this.ensureLayers();
     const hv = await visionTokens(m, pixels);
     const r = await passOneWithMap(m, hv, { perToken: opts.perToken });
     const V = hv.length / m.d;
     const [rows, cols] = this.info.patchGrid;
     const grid: [number, number] = rows * cols === V ? [rows, cols] : [1, V];
     return { grid, heat: r.heat, perToken: r.perToken, K: m.K, path: r.path, tokens: r.tokens };
+  }
+
+  /** Whether the per-layer sessions exist now (they are created on first use off WebGPU). */
+  get layersLoaded(): boolean {
+    return this.model.layers !== undefined;
+  }
+
+  /**
+   * Creates the per-layer sessions if they are not there yet: reads the layer graphs and the shared weights
+   * again from the package source (checked against the manifest: a package changed since loading is refused,
+   * naming the file), then creates the sessions. Concurrent callers share one load; a failed load is retried
+   * by the next call.
+   */
+  private ensureLayers(): Promise<void> {
+    if (this.model.layers) return Promise.resolve();
+    this.layersLoading ??= (async () => {
+      try {
+        const files = await readPackageFiles(this.source, this.model.manifest, layerFiles(this.model.manifest));
+        if (this.released) return;
+        await attachLayerSessions(this.model, files); // release() waits for this, then releases them too
+      } finally {
+        this.layersLoading = null;
+      }
+    })();
+    return this.layersLoading.then(() => {
+      if (this.released) throw new ModelNotLoadedError('The model was unloaded.');
+    });
   }
 
   /** Decoded RGBA pixels -> the pass-1 attention map (preprocessing per the manifest). */
@@ -219,6 +255,7 @@ export class Engine {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    await this.layersLoading?.catch(() => undefined);
     await releaseModel(this.model);
   }
 }
