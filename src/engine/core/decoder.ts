@@ -191,6 +191,7 @@ export async function runDecoder(model: LoadedModel, req: DecoderRequest): Promi
     ...req.cache.feeds(),
     ...model.adapters[req.pass],
   };
+  if (!model.decoder) throw new Error('decoder.onnx was released at load: this engine runs the per-layer decoder (ModelInfo.decoderPath)');
   const out = await model.decoder.run(feeds, fetches);
   const result: DecoderResult = {};
   const owned: BackendTensor[] = [];

@@ -4,7 +4,8 @@
 // its whole past into new present tensors every step. So the engine measures both at load, on this adapter,
 // and takes the one that answers faster: one prefill plus ANSWER_STEPS decode steps (a typical answer). The
 // bench (bench/decoder.bench.browser.ts, bench/results/decoder.json) shows why both terms matter: on
-// SwiftShader the kernel path prefills 1.4-1.6x faster while decode steps are within noise of each other.
+// SwiftShader the kernel path runs pass 1 in 0.7x the time of decoder.onnx, while its decode step took
+// 0.9x in one quiet run and 1.25x in the next, so the choice between them can go either way on this adapter.
 
 import { KvCache, runDecoder } from './decoder';
 import type { DecoderPath } from './kernelDecoder';

@@ -12,7 +12,7 @@ import { ChatSession, type ChatAnswer, type ChatTurn, type GenerateOptions } fro
 import { compressPixels, embedText, passOneWithMap, visionTokens } from './compress';
 import { chooseDecoderPath } from './decoderChoice';
 import type { DecoderPath } from './kernelDecoder';
-import { attachLayerSessions, layerFiles, loadModel, releaseModel, type CompileProgress, type LoadedModel } from './model';
+import { attachLayerSessions, layerFiles, loadModel, releaseLayerSessions, releaseModel, type CompileProgress, type LoadedModel } from './model';
 import { Gallery, searchGallery, type SearchHit, type TopKFn } from './search';
 
 /** What the UI shows about the loaded model (structured-cloneable). */
@@ -129,6 +129,7 @@ export class Engine {
       model.layers.reason = choice.reason;
     }
     const patch = m.architecture.vision.patchSize;
+    const decoder = model.decoder!;
     const info: ModelInfo = {
       modelId: m.modelId, name: m.name, K: model.K, d: model.d, tokenCounts: allowedTokenCounts(m), vocabSize: model.vocab,
       nestedK: [...m.fwd2bot.nestedK], bytesPerPhoto: 2 * model.K * model.d,
@@ -137,13 +138,26 @@ export class Engine {
       modelCard: m.modelCard ?? null, captionQuestion: m.chatTemplate.captionQuestion,
       patchGrid: [Math.floor(m.preprocessing.size[0] / patch), Math.floor(m.preprocessing.size[1] / patch)], source: pkg.source,
       maxPositions: m.architecture.decoder.maxPositions, imageSize: [...m.preprocessing.size],
-      devices: { vision: model.vision.device, embed: model.embed.device, decoder: model.decoder.device },
+      devices: { vision: model.vision.device, embed: model.embed.device, decoder: decoder.device },
       fallbackReason: backend.fallbackReason
-        ?? [model.vision, model.embed, model.decoder].map((s) => s.fallbackReason ? `${s.name}: ${s.fallbackReason}` : null).find((r) => r) ?? null,
+        ?? [model.vision, model.embed, decoder].map((s) => s.fallbackReason ? `${s.name}: ${s.fallbackReason}` : null).find((r) => r) ?? null,
       loadMs: (globalThis.performance?.now() ?? Date.now()) - t0,
       decoderPath: choice.path, decoderPathReason: choice.reason,
       attentionMaps: !m.graphs.layers ? 'unavailable' : model.layers?.kernels ? 'kernels' : 'cpu',
     };
+    // Both decoders were created to be measured (WebGPU): keep only the one that runs, so the decoder weights
+    // are in GPU memory once. Unless the caller forced a path: tests and benches run both on one engine.
+    // Released per-layer sessions come back with the first attention map (ensureLayers).
+    if ((opts.decoderPath ?? 'auto') === 'auto' && model.layers) {
+      if (choice.path === 'kernels') {
+        model.decoder = null;
+        await decoder.release();
+      } else {
+        const layers = model.layers;
+        model.layers = undefined;
+        await releaseLayerSessions(layers);
+      }
+    }
     return new Engine(model, info, source);
   }
 

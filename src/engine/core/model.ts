@@ -19,7 +19,11 @@ export interface LoadedModel {
   readonly backend: InferenceBackend;
   readonly vision: BackendSession;
   readonly embed: BackendSession;
-  readonly decoder: BackendSession;
+  /**
+   * decoder.onnx's session; null once released because this engine runs the per-layer path instead
+   * (Engine.load on WebGPU keeps only the decoder it measured faster, so the weights are in GPU memory once).
+   */
+  decoder: BackendSession | null;
   /** (K, d) fp32: H_r, the learned summary-token inputs of pass 1. */
   readonly summaryTokens: Float32Array;
   /** The decoder's LoRA inputs for each pass (constants: GPU buffers on WebGPU). */
@@ -264,7 +268,11 @@ export async function releaseModel(model: LoadedModel): Promise<void> {
       t.dispose();
     }
   }
-  const l = model.layers;
-  await Promise.all([model.vision.release(), model.embed.release(), model.decoder.release(),
-    ...(l ? [...l.pre, ...l.post, l.final].map((s) => s.release()) : [])]);
+  await Promise.all([model.vision.release(), model.embed.release(), model.decoder?.release(),
+    model.layers && releaseLayerSessions(model.layers)]);
+}
+
+/** Releases the per-layer sessions (not the adapters they share with decoder.onnx). */
+export async function releaseLayerSessions(l: LayerSessions): Promise<void> {
+  await Promise.all([...l.pre, ...l.post, l.final].map((s) => s.release()));
 }

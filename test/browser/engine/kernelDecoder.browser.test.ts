@@ -211,13 +211,37 @@ describe('kernel decoder on WebGPU', () => {
     }
   }, 300_000);
 
-  test('Engine.load measures both decoders on WebGPU and reports the choice', async () => {
+  test('Engine.load measures both decoders on WebGPU, reports the choice and keeps only that one; maps and chat still work', async () => {
     if (!webgpuUsable) return;
     const e = await Engine.load(await createWebBackend({ backend: 'webgpu' }), urlSource(BASE));
     try {
       expect(['kernels', 'ort']).toContain(e.info.decoderPath);
       expect(e.info.decoderPathReason).toMatch(/decode step/);
-      expect(e.model.layers!.path).toBe(e.info.decoderPath);
+      expect(e.info.attentionMaps).toBe('kernels');
+      // the decoder weights stay in GPU memory once: the other path's sessions were released
+      if (e.info.decoderPath === 'kernels') {
+        expect(e.model.decoder).toBeNull();
+        expect(e.model.layers!.path).toBe('kernels');
+      } else {
+        expect(e.model.layers).toBeUndefined();
+        expect(e.model.decoder).not.toBeNull();
+      }
+      const g = golden.images[0];
+      const blob = await (await fetch(BASE + g.file)).blob();
+      const px = preprocessImage(await decodeImage(blob, e.info.imageSize), e.model.manifest.preprocessing);
+      const c = await e.compressPixels(px);
+      expect(maxAbsDiff(c.tokensF32, Float32Array.from(g.compressed.flat()))).toBeLessThan(golden.tolerances.compressed);
+      const map = await e.attentionMapPixels(px);
+      expect(map.path).toBe('kernels');
+      expect(e.model.layers).toBeDefined();
+      const want = g.answers.find((a) => a.k === c.K)!;
+      const chat = e.openChat({ modelId: c.modelId, K: c.K, d: c.d, data: c.tokens });
+      try {
+        const got = await chat.answer(want.question, { maxTokens: 3 });
+        expect(got.ids).toEqual(want.ids.slice(0, got.ids.length));
+      } finally {
+        chat.dispose();
+      }
     } finally {
       await e.release();
     }
