@@ -2,8 +2,6 @@
 // attention map, from files read again from the package source (docs/MODEL_PACKAGE.md "Per-layer graphs").
 // A source whose files changed since load is refused naming the file, the engine keeps working, and the next
 // map retries; the map equals the one of an engine that created the sessions at load.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createNodeBackend } from '../../../cli/ortNode';
@@ -14,18 +12,9 @@ import { ModelNotLoadedError } from '../../../src/engine/errors';
 import { ModelFormatError } from '../../../src/model/errors';
 import { preprocessImage } from '../../../src/model/image';
 import { memorySource } from '../../../src/model/package';
+import { readPackageFolder } from '../packageFolder';
 
 const dir = fileURLToPath(new URL('../../fixtures/tiny-package/', import.meta.url));
-
-function readTree(root: string, prefix = ''): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>();
-  for (const name of readdirSync(join(root, prefix))) {
-    const rel = prefix ? `${prefix}/${name}` : name;
-    if (statSync(join(root, rel)).isDirectory()) for (const [k, v] of readTree(root, rel)) out.set(k, v);
-    else out.set(rel, new Uint8Array(readFileSync(join(root, rel))));
-  }
-  return out;
-}
 
 /** The Node backend, counting the sessions created per file and recording each external-data hand-over. */
 function countingBackend(inner: InferenceBackend) {
@@ -43,7 +32,7 @@ function countingBackend(inner: InferenceBackend) {
   return { backend, created, external };
 }
 
-const files = readTree(dir);
+const files = readPackageFolder(dir);
 const manifest = JSON.parse(new TextDecoder().decode(files.get('manifest.json')!));
 const layerFiles: string[] = [...manifest.graphs.layers.pre, ...manifest.graphs.layers.post, manifest.graphs.layers.final];
 const weights: string = manifest.graphs.decoder.externalData;

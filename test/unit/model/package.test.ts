@@ -1,7 +1,5 @@
 // Loading a package: every file's size and sha256 is checked and the wrong one is named; progress counts
 // bytes; sources for a URL (fake fetch), a picked folder and memory behave alike.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { ModelFormatError, ModelLoadError } from '../../../src/model/errors';
@@ -9,14 +7,10 @@ import {
   derivedModelId, directoryHandleSource, loadPackage, memorySource, pickedFilesSource, requiredFiles, urlSource,
   type DirectoryHandleLike, type PackageProgress,
 } from '../../../src/model/package';
+import { readPackageFolder } from '../packageFolder';
 
 const dir = fileURLToPath(new URL('../../fixtures/tiny-package/', import.meta.url));
-function walk(d: string): string[] {
-  return readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : [join(d, n)]));
-}
-function fixtureFiles(): Map<string, Uint8Array> {
-  return new Map(walk(dir).map((p) => [relative(dir, p), new Uint8Array(readFileSync(p))]));
-}
+const fixtureFiles = () => readPackageFolder(dir);
 
 async function failure(p: Promise<unknown>): Promise<ModelFormatError> {
   try {
