@@ -318,6 +318,12 @@ export function externalDataFiles(graphs: Manifest['graphs']): string[] {
   return [...new Set(all.filter((x): x is string => x !== undefined))];
 }
 
+/** The files the per-layer graphs' sessions read: their external data, then the graphs ([] without graphs.layers). */
+export function layerFiles(m: Manifest): string[] {
+  const lg = m.graphs.layers;
+  return lg ? [...(lg.externalData ? [lg.externalData] : []), ...lg.pre, ...lg.post, lg.final] : [];
+}
+
 /** (in, out) features of each LoRA-wrapped projection of the decoder. */
 export function loraProjectionDims(a: DecoderArchitecture): Record<LoraProjection, [number, number]> {
   const d = a.hiddenSize, q = a.heads * a.headDim, kv = a.kvHeads * a.headDim, I = a.intermediateSize;

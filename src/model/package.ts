@@ -7,7 +7,7 @@
 // source lives in cli/nodeSource.ts. Pure: uses only fetch / crypto.subtle / structural File types.
 
 import { ModelFormatError, ModelLoadError } from './errors';
-import { externalDataFiles, parseManifest, type Manifest, type PackageFile } from './manifest';
+import { externalDataFiles, layerFiles, parseManifest, type Manifest, type PackageFile } from './manifest';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const TOKENIZER_FILE = 'tokenizer.json';
@@ -50,8 +50,7 @@ export interface ModelPackage {
 /** The files the engine reads, in the order they are fetched (small first: the tokenizer fails fastest). */
 export function requiredFiles(m: Manifest): string[] {
   const list = [TOKENIZER_FILE, m.tensors.summaryTokens.file, ...Object.values(m.tensors.lora).map((l) => l.file),
-    m.graphs.embed.file, m.graphs.vision.file, ...externalDataFiles(m.graphs), m.graphs.decoder.file,
-    ...(m.graphs.layers ? [...m.graphs.layers.pre, ...m.graphs.layers.post, m.graphs.layers.final] : [])];
+    m.graphs.embed.file, m.graphs.vision.file, ...externalDataFiles(m.graphs), m.graphs.decoder.file, ...layerFiles(m)];
   return [...new Set(list)];
 }
 

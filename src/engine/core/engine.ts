@@ -3,7 +3,7 @@
 // image decoder differ.
 
 import { ModelNotLoadedError, TokenMismatchError } from '../errors';
-import { allowedTokenCounts } from '../../model/manifest';
+import { allowedTokenCounts, layerFiles } from '../../model/manifest';
 import { loadPackage, readPackageFiles, type PackageProgress, type PackageSource } from '../../model/package';
 import { preprocessImage, type Orientation, type RgbaImage } from '../../model/image';
 import { f16ArrayToF32, f32ArrayToF16 } from '../../shared/fp16';
@@ -12,7 +12,7 @@ import { ChatSession, type ChatAnswer, type ChatTurn, type GenerateOptions } fro
 import { compressPixels, embedText, passOneWithMap, visionTokens } from './compress';
 import { chooseDecoderPath } from './decoderChoice';
 import type { DecoderPath } from './kernelDecoder';
-import { attachLayerSessions, layerFiles, loadModel, releaseLayerSessions, releaseModel, type CompileProgress, type LoadedModel } from './model';
+import { attachLayerSessions, loadModel, releaseLayerSessions, releaseModel, type CompileProgress, type LoadedModel } from './model';
 import { Gallery, searchGallery, type SearchHit, type TopKFn } from './search';
 
 /** What the UI shows about the loaded model (structured-cloneable). */

@@ -252,12 +252,6 @@ export async function attachLayerSessions(model: LoadedModel, files: ReadonlyMap
   return model.layers;
 }
 
-/** The package files `attachLayerSessions` reads: the per-layer graphs and their external data. */
-export function layerFiles(m: Manifest): string[] {
-  const lg = m.graphs.layers;
-  return lg ? [...(lg.externalData ? [lg.externalData] : []), ...lg.pre, ...lg.post, lg.final] : [];
-}
-
 /** Releases the sessions and the adapter tensors. */
 export async function releaseModel(model: LoadedModel): Promise<void> {
   const seen = new Set<unknown>();
